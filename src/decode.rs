@@ -1,0 +1,192 @@
+//! Charset detection and the incremental decoder that stops after N characters.
+
+use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8};
+
+/// How many bytes of UTF-8 the decoder produces per step; bounds the work done
+/// past the Nth character when a chunk is large.
+const STEP_BYTES: usize = 4096;
+
+/// The encoding named by a Content-Type header's `charset` parameter, if any and known.
+pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let label = value.trim().trim_matches('"').trim();
+        Encoding::for_label(label.as_bytes())
+    })
+}
+
+/// Decodes a byte stream, fed in chunks of any size, into at most `limit` characters
+/// (Unicode scalar values), so the caller can stop reading as soon as it has them.
+pub struct PrefixDecoder {
+    decoder: Decoder,
+    text: String,
+    remaining: usize,
+    scratch: String,
+}
+
+impl PrefixDecoder {
+    /// A decoder for `declared` (from Content-Type) if given; otherwise the body's
+    /// BOM decides, and UTF-8 is the fallback. Malformed input becomes U+FFFD.
+    pub fn new(declared: Option<&'static Encoding>, limit: usize) -> PrefixDecoder {
+        let decoder = match declared {
+            Some(encoding) => encoding.new_decoder_with_bom_removal(),
+            None => UTF_8.new_decoder(),
+        };
+        PrefixDecoder {
+            decoder,
+            text: String::new(),
+            remaining: limit,
+            scratch: String::with_capacity(STEP_BYTES),
+        }
+    }
+
+    /// True once `limit` characters have been decoded; later input is ignored.
+    pub fn is_full(&self) -> bool {
+        self.remaining == 0
+    }
+
+    /// Decodes one chunk. Returns true once the prefix is complete.
+    pub fn feed(&mut self, mut bytes: &[u8]) -> bool {
+        while !self.is_full() && !bytes.is_empty() {
+            let read = self.step(bytes, false);
+            bytes = &bytes[read..];
+        }
+        self.is_full()
+    }
+
+    /// Ends the stream: a truncated multi-byte sequence at the end becomes U+FFFD.
+    pub fn finish(mut self) -> String {
+        if !self.is_full() {
+            self.step(&[], true);
+        }
+        self.text
+    }
+
+    /// Decodes as much of `bytes` as fits in one step; returns how many bytes were used.
+    fn step(&mut self, bytes: &[u8], last: bool) -> usize {
+        self.scratch.clear();
+        let (result, read, _had_errors) =
+            self.decoder
+                .decode_to_string(bytes, &mut self.scratch, last);
+        debug_assert!(matches!(
+            result,
+            CoderResult::InputEmpty | CoderResult::OutputFull
+        ));
+        let take = match self.scratch.char_indices().nth(self.remaining) {
+            Some((end, _)) => end,
+            None => self.scratch.len(),
+        };
+        let taken = &self.scratch[..take];
+        self.remaining -= taken.chars().count();
+        self.text.push_str(taken);
+        read
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{UTF_16LE, WINDOWS_1252};
+
+    fn decode_in_chunks(
+        declared: Option<&'static Encoding>,
+        body: &[u8],
+        limit: usize,
+        chunk: usize,
+    ) -> String {
+        let mut decoder = PrefixDecoder::new(declared, limit);
+        for piece in body.chunks(chunk.max(1)) {
+            if decoder.feed(piece) {
+                break;
+            }
+        }
+        decoder.finish()
+    }
+
+    #[test]
+    fn counts_characters_not_bytes_for_any_chunking() {
+        let body = "héllo wörld ✓ 日本語 🎉 done".as_bytes();
+        for chunk in 1..=body.len() {
+            assert_eq!(decode_in_chunks(None, body, 15, chunk), "héllo wörld ✓ 日");
+        }
+    }
+
+    #[test]
+    fn a_short_body_gives_all_of_it() {
+        assert_eq!(decode_in_chunks(None, b"abc", 100, 1), "abc");
+    }
+
+    #[test]
+    fn zero_characters_reads_nothing() {
+        let mut decoder = PrefixDecoder::new(None, 0);
+        assert!(decoder.is_full());
+        assert!(decoder.feed(b"abc"));
+        assert_eq!(decoder.finish(), "");
+    }
+
+    #[test]
+    fn the_declared_charset_is_used() {
+        let latin1 = b"caf\xe9 cr\xe8me br\xfbl\xe9e";
+        let encoding = charset_from_content_type("text/html; charset=ISO-8859-1");
+        assert_eq!(encoding, Some(WINDOWS_1252));
+        assert_eq!(decode_in_chunks(encoding, latin1, 4, 1), "café");
+        assert_eq!(
+            decode_in_chunks(encoding, latin1, 100, 3),
+            "café crème brûlée"
+        );
+    }
+
+    #[test]
+    fn without_a_charset_the_bom_decides() {
+        let mut body = vec![0xFF, 0xFE];
+        for unit in "ünï".encode_utf16() {
+            body.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode_in_chunks(None, &body, 2, 1), "ün");
+    }
+
+    #[test]
+    fn a_declared_charset_drops_its_own_bom() {
+        let body = b"\xEF\xBB\xBFabc";
+        assert_eq!(decode_in_chunks(Some(UTF_8), body, 2, 1), "ab");
+        let utf16 = [0xFF, 0xFE, b'h', 0, b'i', 0];
+        assert_eq!(decode_in_chunks(Some(UTF_16LE), &utf16, 5, 2), "hi");
+    }
+
+    #[test]
+    fn malformed_utf8_becomes_replacement_characters() {
+        assert_eq!(decode_in_chunks(None, b"a\xffb", 3, 1), "a\u{FFFD}b");
+        // A sequence cut off by the end of the body is replaced, not dropped.
+        assert_eq!(decode_in_chunks(None, b"ab\xe6\x97", 10, 1), "ab\u{FFFD}");
+    }
+
+    #[test]
+    fn parses_charset_parameters_loosely() {
+        assert_eq!(
+            charset_from_content_type("text/plain;charset=\"utf-8\""),
+            Some(UTF_8)
+        );
+        assert_eq!(
+            charset_from_content_type("text/plain; CHARSET = latin1 "),
+            Some(WINDOWS_1252)
+        );
+        assert_eq!(charset_from_content_type("text/plain"), None);
+        assert_eq!(
+            charset_from_content_type("text/plain; charset=nonsense"),
+            None
+        );
+        assert_eq!(charset_from_content_type("charset=utf-8"), None);
+    }
+
+    #[test]
+    fn large_chunks_stop_at_the_limit() {
+        let body = "ж".repeat(100_000);
+        assert_eq!(
+            decode_in_chunks(None, body.as_bytes(), 7, 1 << 20),
+            "ж".repeat(7)
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The process exit codes, and the one place that maps a run's end to them.
+
+use crate::error::UsageError;
+
+/// How a run of gather ends, as documented in `--help` and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every URL was fetched and accepted.
+    Success,
+    /// At least one URL failed, or gather itself could not finish.
+    Failure,
+    /// The command line or the URL list was wrong; nothing was fetched.
+    Usage,
+    /// Stopped by Ctrl-C (SIGINT).
+    Interrupted,
+    /// Stopped by SIGTERM.
+    Terminated,
+}
+
+impl ExitCode {
+    /// The numeric status the process exits with.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::Failure => 1,
+            ExitCode::Usage => 2,
+            ExitCode::Interrupted => 130,
+            ExitCode::Terminated => 143,
+        }
+    }
+
+    /// The exit code for an error that ended the run before or outside the fetches.
+    pub fn for_error(err: &anyhow::Error) -> ExitCode {
+        if err.downcast_ref::<UsageError>().is_some() {
+            ExitCode::Usage
+        } else {
+            ExitCode::Failure
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.code())
+    }
+}
+
+impl ExitCode {
+    /// The exit code for a run that got as far as fetching.
+    pub fn for_run(stats: &crate::gather::RunStats) -> ExitCode {
+        use crate::gather::Stop;
+        use crate::signals::Signal;
+        match stats.stop {
+            Stop::Signal(Signal::Interrupt) => ExitCode::Interrupted,
+            Stop::Signal(Signal::Terminate) => ExitCode::Terminated,
+            Stop::FailFast(_) => ExitCode::Failure,
+            Stop::Finished | Stop::OutputClosed if stats.failed > 0 => ExitCode::Failure,
+            Stop::Finished | Stop::OutputClosed => ExitCode::Success,
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The text format: a `==> URL <==` header per record, as head(1) prints for several files.
+
+use std::io::{self, Write};
+
+use super::terminal::escape_controls;
+use super::Format;
+use crate::input::Target;
+use crate::record::Record;
+
+/// Headers and text; records separated by a blank line.
+pub struct Text {
+    escape: bool,
+    first: bool,
+}
+
+impl Text {
+    /// A text formatter; `escape` shows control characters escaped.
+    pub fn new(escape: bool) -> Text {
+        Text {
+            escape,
+            first: true,
+        }
+    }
+}
+
+impl Format for Text {
+    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+        if !self.first {
+            out.write_all(b"\n")?;
+        }
+        self.first = false;
+        let url = target.display_url();
+        match &record.outcome {
+            Ok(text) => {
+                writeln!(out, "==> {url} <==")?;
+                let shown = if self.escape {
+                    escape_controls(text)
+                } else {
+                    text.into()
+                };
+                out.write_all(shown.as_bytes())?;
+                if !shown.is_empty() && !shown.ends_with('\n') {
+                    out.write_all(b"\n")?;
+                }
+            }
+            Err(failure) => {
+                let reason = failure.to_string();
+                let reason = if self.escape {
+                    escape_controls(&reason)
+                } else {
+                    reason.as_str().into()
+                };
+                writeln!(out, "==> {url} <== FAILED: {reason}")?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,134 @@
+//! One URL's result: a record holding its text or its failure, as data.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+
+/// What gather learned about one URL.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// Position in the input, 0-based.
+    pub index: usize,
+    /// The final response's status, when one arrived.
+    pub status: Option<u16>,
+    /// The first N characters, or why there are none.
+    pub outcome: Result<String, Failure>,
+    /// From the start of the request to the record being ready.
+    pub elapsed: Duration,
+    /// The URL after redirects, when a response arrived.
+    pub final_url: Option<Url>,
+    /// Body bytes read, after content decoding (gzip and the like).
+    pub bytes: u64,
+}
+
+impl Record {
+    /// True if the URL was fetched and its status accepted.
+    pub fn is_ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+}
+
+/// Why a URL failed. Messages name the problem; the record names the URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// The server answered with a status outside `--accept`.
+    #[error("HTTP {status}{} is not accepted (accepted: {accepted}; change with --accept)", reason_suffix(*.status))]
+    Status {
+        /// The status code.
+        status: u16,
+        /// The accepted set, as the user would write it.
+        accepted: String,
+    },
+    /// The whole request, body included, took longer than `--timeout`.
+    #[error("timed out after {} (raise with --timeout)", Secs(*.0))]
+    Timeout(Duration),
+    /// Connecting took longer than `--connect-timeout`.
+    #[error("connection timed out after {} (raise with --connect-timeout)", Secs(*.0))]
+    ConnectTimeout(Duration),
+    /// The host name did not resolve.
+    #[error("DNS lookup failed: {0}")]
+    Dns(String),
+    /// TCP connection failed (refused, unreachable, reset during connect).
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The TLS handshake or certificate check failed.
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    /// More redirects than `--max-redirects`.
+    #[error("too many redirects (more than {0}; raise with --max-redirects)")]
+    TooManyRedirects(usize),
+    /// A redirect pointed somewhere other than http or https.
+    #[error("refused to follow a redirect to {0}: only http and https are followed")]
+    RedirectRefused(String),
+    /// The connection broke or the body was malformed while reading.
+    #[error("reading the body failed: {0}")]
+    Body(String),
+    /// Anything else the HTTP exchange reported.
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl Failure {
+    /// A stable one-word name for scripts (`error_kind` in JSON).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Status { .. } => "status",
+            Failure::Timeout(_) => "timeout",
+            Failure::ConnectTimeout(_) => "connect_timeout",
+            Failure::Dns(_) => "dns",
+            Failure::Connect(_) => "connect",
+            Failure::Tls(_) => "tls",
+            Failure::TooManyRedirects(_) => "too_many_redirects",
+            Failure::RedirectRefused(_) => "redirect_refused",
+            Failure::Body(_) => "body",
+            Failure::Request(_) => "request",
+        }
+    }
+}
+
+fn reason_suffix(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .map(|reason| format!(" {reason}"))
+        .unwrap_or_default()
+}
+
+/// A duration shown as seconds the way a user typed them: `30s`, `1.5s`.
+pub struct Secs(pub Duration);
+
+impl fmt::Display for Secs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.as_secs_f64();
+        if secs.fract() == 0.0 {
+            write!(f, "{secs:.0}s")
+        } else if secs >= 10.0 {
+            write!(f, "{secs:.1}s")
+        } else {
+            write!(f, "{secs:.2}s")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let status = Failure::Status {
+            status: 404,
+            accepted: "200..=299".into(),
+        };
+        assert_eq!(
+            status.to_string(),
+            "HTTP 404 Not Found is not accepted (accepted: 200..=299; change with --accept)"
+        );
+        assert_eq!(
+            Failure::Timeout(Duration::from_millis(1500)).to_string(),
+            "timed out after 1.50s (raise with --timeout)"
+        );
+        assert_eq!(Failure::Timeout(Duration::from_secs(30)).kind(), "timeout");
+    }
+}

@@ -1,0 +1,333 @@
+//! One in-process HTTP/1.1 server on 127.0.0.1:0 that serves every test's routes,
+//! well-behaved and hostile. It is written on raw TCP so it can also misbehave in
+//! ways no HTTP library would let it (resets, short bodies, non-HTTP replies).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{sleep, timeout, Instant};
+
+/// No connection is kept longer than this, so the server never holds a test up.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+/// How long `/gate` waits for its tail before giving up and saying so.
+const GATE_WAIT: Duration = Duration::from_secs(15);
+
+/// The running server and what it has seen.
+pub struct Server {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// The one server of this test binary, started on first use.
+pub fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(start)
+}
+
+fn start() -> Server {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let thread_log = Arc::clone(&log);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test server runtime");
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
+            ready_tx
+                .send(listener.local_addr().expect("local addr"))
+                .expect("report address");
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let log = Arc::clone(&thread_log);
+                tokio::spawn(async move {
+                    let _ = timeout(CONNECTION_LIFETIME, serve_connection(stream, log)).await;
+                });
+            }
+        });
+    });
+    let addr = ready_rx.recv().expect("test server started");
+    Server { addr, log }
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn authority(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Log lines containing `needle`: `hit PATH` per request, `closed PATH` when a
+    /// client hangs up on a route that was holding its connection open.
+    pub fn events(&self, needle: &str) -> Vec<String> {
+        let log = self.log.lock().expect("log lock");
+        log.iter()
+            .filter(|line| line.contains(needle))
+            .cloned()
+            .collect()
+    }
+
+    /// Polls until an event containing `needle` is logged or `within` passes.
+    pub fn wait_for(&self, needle: &str, within: Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if !self.events(needle).is_empty() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+struct Request {
+    path: String,
+    headers: HashMap<String, String>,
+}
+
+async fn serve_connection(mut stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
+    let mut buffered = Vec::new();
+    loop {
+        let Some(request) = read_request(&mut stream, &mut buffered).await else {
+            return;
+        };
+        log.lock()
+            .expect("log lock")
+            .push(format!("hit {}", request.path));
+        let keep_alive = route(&mut stream, &request, &log).await;
+        if !keep_alive {
+            return;
+        }
+    }
+}
+
+async fn read_request(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Option<Request> {
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(at) = buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        if buffered.len() > 64 * 1024 {
+            return None;
+        }
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffered.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
+    buffered.drain(..end + 4);
+    let mut lines = head.split("\r\n");
+    let path = lines.next()?.split(' ').nth(1)?.to_string();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Some(Request { path, headers })
+}
+
+/// Serves one request; returns whether the connection may be reused.
+async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<String>>>) -> bool {
+    let path = request.path.split('?').next().unwrap_or("");
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["ok", id] => respond(stream, 200, "text/plain", format!("page {id}\n").as_bytes()).await,
+        ["delay", ms, id] => {
+            sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            respond(stream, 200, "text/plain", format!("page {id}\n").as_bytes()).await
+        }
+        ["status", code, ..] => {
+            let code = code.parse().unwrap_or(500);
+            respond(
+                stream,
+                code,
+                "text/plain",
+                format!("status {code}\n").as_bytes(),
+            )
+            .await
+        }
+        ["utf8"] => {
+            let body = "héllo wörld ✓ 日本語 🎉 and more text after it\n";
+            respond(stream, 200, "text/plain; charset=utf-8", body.as_bytes()).await
+        }
+        ["latin1"] => {
+            let body = b"caf\xe9 cr\xe8me br\xfbl\xe9e, d\xe9j\xe0 vu\n";
+            respond(stream, 200, "text/html; charset=ISO-8859-1", body).await
+        }
+        ["utf16bom"] => {
+            let mut body = vec![0xFF, 0xFE];
+            for unit in "ünïcödé via BOM".encode_utf16() {
+                body.extend_from_slice(&unit.to_le_bytes());
+            }
+            respond(stream, 200, "text/plain", &body).await
+        }
+        ["escape"] => {
+            let body = "title\x1b]0;pwned\x07 clear\x1b[2J bell\x07 tab\tend\n";
+            respond(stream, 200, "text/plain", body.as_bytes()).await
+        }
+        ["big", size] => big(stream, size.parse().unwrap_or(0)).await,
+        ["endless"] => endless(stream).await,
+        ["redirect", n] => match n.parse::<u32>().unwrap_or(0) {
+            0 => respond(stream, 200, "text/plain", b"landed\n").await,
+            n => redirect(stream, &format!("/redirect/{}", n - 1)).await,
+        },
+        ["loop"] => redirect(stream, "/loop").await,
+        ["to-file"] => redirect(stream, "file:///etc/passwd").await,
+        ["to-ftp"] => redirect(stream, "ftp://127.0.0.1/x").await,
+        ["to-data"] => redirect(stream, "data:text/plain,hello").await,
+        ["hang", ..] => hang(stream, &request.path, log).await,
+        ["drip"] => drip(stream).await,
+        ["short"] => {
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+                .await;
+            false
+        }
+        ["reset"] => {
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nsome bytes")
+                .await;
+            let _ = stream.flush().await;
+            sleep(Duration::from_millis(50)).await;
+            // Linger 0 makes close send RST instead of FIN: a reset mid-body. The
+            // deprecation warns that linger blocks on drop; with 0 it never does.
+            #[allow(deprecated)]
+            let _ = stream.set_linger(Some(Duration::ZERO));
+            false
+        }
+        ["garbage"] => {
+            let _ = stream.write_all(b"this is not HTTP at all\r\n\r\n").await;
+            false
+        }
+        ["gate", key, count] => gate(stream, key, count.parse().unwrap_or(0), log).await,
+        ["tail", key, id] => {
+            let ok = respond(stream, 200, "text/plain", format!("tail {id}\n").as_bytes()).await;
+            log.lock()
+                .expect("log lock")
+                .push(format!("served /tail/{key}/{id}"));
+            ok
+        }
+        ["headers"] => {
+            let mut names: Vec<String> = request
+                .headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            names.sort();
+            respond(stream, 200, "text/plain", names.join("\n").as_bytes()).await
+        }
+        _ => respond(stream, 404, "text/plain", b"no such route\n").await,
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8]) -> bool {
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body).await.is_ok()
+}
+
+async fn redirect(stream: &mut TcpStream, location: &str) -> bool {
+    let head = format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.is_ok()
+}
+
+async fn big(stream: &mut TcpStream, size: u64) -> bool {
+    let head =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {size}\r\n\r\n");
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    let block = vec![b'x'; 64 * 1024];
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        if stream.write_all(&block[..n]).await.is_err() {
+            return false;
+        }
+        left -= n as u64;
+    }
+    true
+}
+
+async fn endless(stream: &mut TcpStream) -> bool {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    let chunk = format!("{:x}\r\n{}\r\n", 8 * 1024, "endless ".repeat(1024));
+    while stream.write_all(chunk.as_bytes()).await.is_ok() {}
+    false
+}
+
+/// Holds the connection open, never answering, and logs when the client hangs up.
+async fn hang(stream: &mut TcpStream, path: &str, log: &Arc<Mutex<Vec<String>>>) -> bool {
+    let mut byte = [0u8; 1];
+    if let Ok(Ok(0) | Err(_)) = timeout(CONNECTION_LIFETIME, stream.read(&mut byte)).await {
+        log.lock().expect("log lock").push(format!("closed {path}"));
+    }
+    false
+}
+
+async fn drip(stream: &mut TcpStream) -> bool {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n";
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    for _ in 0..1000 {
+        if stream.write_all(b"d").await.is_err() {
+            return false;
+        }
+        sleep(Duration::from_secs(1)).await;
+    }
+    false
+}
+
+/// Answers only once `count` tail requests of `key` have been served, so a client
+/// that stalls on a slow head (never fetching the tail) gets "gave up" instead.
+async fn gate(
+    stream: &mut TcpStream,
+    key: &str,
+    count: usize,
+    log: &Arc<Mutex<Vec<String>>>,
+) -> bool {
+    let needle = format!("served /tail/{key}/");
+    let started = Instant::now();
+    let released = loop {
+        let served = log
+            .lock()
+            .expect("log lock")
+            .iter()
+            .filter(|l| l.starts_with(&needle))
+            .count();
+        if served >= count {
+            break true;
+        }
+        if started.elapsed() > GATE_WAIT {
+            break false;
+        }
+        sleep(Duration::from_millis(10)).await;
+    };
+    let body: &[u8] = if released {
+        b"released\n"
+    } else {
+        b"gave up waiting for the tail\n"
+    };
+    respond(stream, 200, "text/plain", body).await
+}

@@ -1,0 +1,51 @@
+//! The README's usage block is `gather --help`, word for word.
+
+mod support;
+
+const START: &str =
+    "<!-- The block below is `gather --help`; tests/usage.rs keeps the two in step. -->\n```text\n";
+
+fn normalise(text: &str) -> String {
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn readme_usage_matches_help() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find(START)
+        .expect("README has the usage block marker")
+        + START.len();
+    let end = start
+        + readme[start..]
+            .find("\n```")
+            .expect("usage block is closed");
+    let documented = normalise(&readme[start..end]);
+
+    let output = support::gather().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = normalise(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(
+        documented, help,
+        "README.md's usage block differs from `gather --help`; paste the new help into README.md"
+    );
+}
+
+#[test]
+fn help_documents_every_exit_code() {
+    let output = support::gather().arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for code in ["  0 ", "  1 ", "  2 ", "  130 ", "  143 "] {
+        assert!(
+            help.contains(code),
+            "--help does not document exit code {}",
+            code.trim()
+        );
+    }
+}
