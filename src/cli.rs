@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::config::{
-    DEFAULT_CHARS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_MAX_REDIRECTS,
-    DEFAULT_TIMEOUT_SECS,
+    HeaderArg, DEFAULT_CHARS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_SECS,
 };
 use crate::output::FormatKind;
 use crate::status::StatusSet;
@@ -70,6 +70,15 @@ pub struct Cli {
     /// HTTP statuses that count as success, e.g. `200..=299,304`.
     #[arg(long, value_name = "SPEC", default_value = "200..=299")]
     pub accept: StatusSet,
+
+    /// Stop reading a body after this many bytes (after decompression), whatever -n says.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
+
+    /// Send this header with every request, e.g. `-H 'Authorization: Bearer TOKEN'`.
+    /// Repeatable. Authorization and Cookie are dropped when a redirect leads to another host.
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<HeaderArg>,
 
     /// Print control characters raw even when stdout is a terminal (by default they
     /// are shown escaped there, so a page cannot drive your terminal).

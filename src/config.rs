@@ -1,10 +1,14 @@
 //! The validated run configuration built from the command line, and its defaults.
 
+use std::str::FromStr;
 use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::cli::Cli;
 use crate::error::UsageError;
 use crate::input::{self, ListSource, Target};
+use crate::limits;
 use crate::output::FormatKind;
 use crate::status::StatusSet;
 
@@ -16,6 +20,8 @@ pub const DEFAULT_CONCURRENCY: usize = 50;
 pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 /// Default for `--connect-timeout`, in seconds.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: f64 = 10.0;
+/// Default for `--max-bytes`: 10 MiB, far past any prefix worth printing.
+pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
 /// Default for `--max-redirects`.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// The longest timeout accepted: a day, well past any real request, and far from
@@ -75,6 +81,12 @@ pub struct Config {
     pub max_redirects: usize,
     /// Statuses that count as success.
     pub accept: StatusSet,
+    /// Body bytes read at most per URL.
+    pub max_bytes: u64,
+    /// Extra request headers, in the order given.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Problems worth one line on stderr that do not stop the run.
+    pub warnings: Vec<String>,
     /// Escape control characters in text output.
     pub escape_controls: bool,
     /// Draw a progress bar on stderr.
@@ -85,9 +97,29 @@ pub struct Config {
 
 impl Config {
     /// Validates the flags and reads every URL list; any problem is a usage error.
-    pub fn from_cli(cli: Cli, terminals: Terminals) -> Result<Config, UsageError> {
+    /// `open_files` is the open-file limit in force, which may cap the concurrency.
+    pub fn from_cli(
+        cli: Cli,
+        terminals: Terminals,
+        open_files: Option<u64>,
+    ) -> Result<Config, UsageError> {
         if cli.concurrency == 0 {
             return Err(invalid("-j/--concurrency must be at least 1"));
+        }
+        if cli.max_bytes == 0 {
+            return Err(invalid("--max-bytes must be at least 1"));
+        }
+        let mut warnings = Vec::new();
+        let mut concurrency = cli.concurrency;
+        if let Some(open_files) = open_files {
+            let most = limits::concurrency_within(open_files);
+            if concurrency > most {
+                warnings.push(format!(
+                    "-j {concurrency} needs more open files than the limit of {open_files} allows; \
+                     using -j {most} (raise the limit with `ulimit -n`)"
+                ));
+                concurrency = most;
+            }
         }
         let timeout = seconds("-t/--timeout", cli.timeout)?;
         let connect_timeout = seconds("--connect-timeout", cli.connect_timeout)?;
@@ -112,7 +144,7 @@ impl Config {
         Ok(Config {
             targets,
             chars: cli.chars,
-            concurrency: cli.concurrency,
+            concurrency,
             mode: if cli.isolate {
                 Mode::Isolate
             } else {
@@ -123,10 +155,37 @@ impl Config {
             connect_timeout,
             max_redirects: cli.max_redirects,
             accept: cli.accept,
+            max_bytes: cli.max_bytes,
+            headers: cli.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+            warnings,
             escape_controls: terminals.stdout && !cli.raw,
             progress: terminals.stderr && !cli.quiet,
             summary: !cli.quiet,
         })
+    }
+}
+
+/// One `-H 'Name: value'` argument, checked.
+#[derive(Debug, Clone)]
+pub struct HeaderArg {
+    /// The header name.
+    pub name: HeaderName,
+    /// The header value.
+    pub value: HeaderValue,
+}
+
+impl FromStr for HeaderArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?} is not a header; write it as 'Name: value'"))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| format!("{:?} is not a valid header name", name.trim()))?;
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
+        Ok(HeaderArg { name, value })
     }
 }
 
@@ -168,7 +227,7 @@ mod tests {
     fn config(args: &[&str]) -> Result<Config, UsageError> {
         let cli =
             Cli::try_parse_from(std::iter::once("gather").chain(args.iter().copied())).unwrap();
-        Config::from_cli(cli, NOT_TERMINALS)
+        Config::from_cli(cli, NOT_TERMINALS, None)
     }
 
     #[test]
@@ -196,6 +255,34 @@ mod tests {
             let err = config(&all).unwrap_err();
             assert!(matches!(err, UsageError::Invalid(_)), "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn concurrency_beyond_the_open_file_limit_is_capped_with_a_warning() {
+        let cli = Cli::try_parse_from(["gather", "-j", "50000", "http://a.example/"]).unwrap();
+        let config = Config::from_cli(cli, NOT_TERMINALS, Some(1024)).unwrap();
+        assert_eq!(config.concurrency, limits::concurrency_within(1024));
+        assert_eq!(config.warnings.len(), 1);
+        assert!(
+            config.warnings[0].contains("ulimit -n"),
+            "{:?}",
+            config.warnings
+        );
+        let cli = Cli::try_parse_from(["gather", "-j", "100", "http://a.example/"]).unwrap();
+        let config = Config::from_cli(cli, NOT_TERMINALS, Some(1024)).unwrap();
+        assert_eq!((config.concurrency, config.warnings.len()), (100, 0));
+    }
+
+    #[test]
+    fn headers_parse_and_bad_ones_are_refused() {
+        let header: HeaderArg = "X-Token:  abc def ".parse().unwrap();
+        assert_eq!(
+            (header.name.as_str(), header.value.to_str().unwrap()),
+            ("x-token", "abc def")
+        );
+        assert!("no colon".parse::<HeaderArg>().is_err());
+        assert!("bad name: x".parse::<HeaderArg>().is_err());
+        assert!("X-A: line\nbreak".parse::<HeaderArg>().is_err());
     }
 
     #[test]

@@ -181,6 +181,67 @@ mod tests {
         assert_eq!(charset_from_content_type("charset=utf-8"), None);
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ENCODINGS: [Option<&str>; 7] = [
+            None,
+            Some("utf-8"),
+            Some("windows-1252"),
+            Some("utf-16le"),
+            Some("utf-16be"),
+            Some("shift_jis"),
+            Some("gb18030"),
+        ];
+
+        fn body() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                ".{0,80}".prop_map(String::into_bytes),
+                ".{0,40}".prop_map(|s| {
+                    let mut bytes = vec![0xFF, 0xFE];
+                    s.encode_utf16()
+                        .for_each(|u| bytes.extend_from_slice(&u.to_le_bytes()));
+                    bytes
+                }),
+            ]
+        }
+
+        proptest! {
+            /// For any chunking, the decoder gives exactly what decoding the whole body
+            /// at once gives, cut at N characters.
+            #[test]
+            fn chunking_never_changes_the_prefix(
+                body in body(),
+                label in proptest::sample::select(ENCODINGS.to_vec()),
+                limit in 0usize..120,
+                cuts in proptest::collection::vec(1usize..40, 0..20),
+            ) {
+                let declared = label.and_then(|l| Encoding::for_label(l.as_bytes()));
+                let whole = match declared {
+                    Some(encoding) => encoding.decode_with_bom_removal(&body).0,
+                    None => UTF_8.decode(&body).0,
+                };
+                let expected: String = whole.chars().take(limit).collect();
+
+                let mut decoder = PrefixDecoder::new(declared, limit);
+                let mut rest = body.as_slice();
+                for cut in cuts.iter().copied().chain(std::iter::repeat(7)) {
+                    if rest.is_empty() || decoder.is_full() {
+                        break;
+                    }
+                    let (piece, tail) = rest.split_at(cut.min(rest.len()));
+                    decoder.feed(piece);
+                    rest = tail;
+                }
+                let got = decoder.finish();
+                prop_assert_eq!(got.chars().count(), expected.chars().count());
+                prop_assert_eq!(got, expected);
+            }
+        }
+    }
+
     #[test]
     fn large_chunks_stop_at_the_limit() {
         let body = "ж".repeat(100_000);

@@ -4,12 +4,12 @@ use std::error::Error as StdError;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, CONNECTION, CONTENT_TYPE, LOCATION};
 use reqwest::{redirect, Client, Response, Url};
 
 use crate::config::Config;
 use crate::decode::{charset_from_content_type, PrefixDecoder};
-use crate::input::redact;
+use crate::input::{redact, Target};
 use crate::record::{Failure, Record};
 use crate::status::StatusSet;
 
@@ -23,6 +23,7 @@ const DRAIN_MAX_TIME: Duration = Duration::from_millis(100);
 pub struct Fetcher {
     client: Client,
     chars: usize,
+    max_bytes: u64,
     accept: StatusSet,
     timeout: Duration,
     connect_timeout: Duration,
@@ -63,8 +64,12 @@ impl Fetcher {
                 attempt.follow()
             }
         });
+        let headers: HeaderMap = config.headers.iter().cloned().collect();
         let client = Client::builder()
             .user_agent(concat!("gather/", env!("CARGO_PKG_VERSION")))
+            // After the user agent, so that -H 'User-Agent: …' wins. reqwest drops
+            // Authorization and Cookie from these when a redirect changes host.
+            .default_headers(headers)
             .connect_timeout(config.connect_timeout)
             .redirect(policy)
             .pool_max_idle_per_host(config.concurrency)
@@ -74,6 +79,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             chars: config.chars,
+            max_bytes: config.max_bytes,
             accept: config.accept.clone(),
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
@@ -82,10 +88,11 @@ impl Fetcher {
     }
 
     /// Fetches one URL into its record; every failure is data in the record.
-    pub async fn fetch(&self, index: usize, url: &Url) -> Record {
+    pub async fn fetch(&self, index: usize, target: &Target) -> Record {
         let started = Instant::now();
         let mut progress = Progress::default();
-        let exchanged = tokio::time::timeout(self.timeout, self.exchange(url, &mut progress)).await;
+        let exchange = self.exchange(target, &mut progress);
+        let exchanged = tokio::time::timeout(self.timeout, exchange).await;
         let outcome = match exchanged {
             Ok(Ok((text, response))) => {
                 drain(response).await;
@@ -106,15 +113,15 @@ impl Fetcher {
 
     async fn exchange(
         &self,
-        url: &Url,
+        target: &Target,
         progress: &mut Progress,
     ) -> Result<(String, Response), Failure> {
-        let mut response = self
-            .client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|err| self.classify(err))?;
+        let mut request = self.client.get(target.url.clone());
+        if !target.origin_recurs {
+            // No later URL needs this connection: don't leave it idle in the pool.
+            request = request.header(CONNECTION, HeaderValue::from_static("close"));
+        }
+        let mut response = request.send().await.map_err(|err| self.classify(err))?;
         let status = response.status().as_u16();
         progress.status = Some(status);
         progress.final_url = Some(response.url().clone());
@@ -133,11 +140,14 @@ impl Fetcher {
             .and_then(|value| value.to_str().ok())
             .and_then(charset_from_content_type);
         let mut decoder = PrefixDecoder::new(declared, self.chars);
-        while !decoder.is_full() {
+        while !decoder.is_full() && progress.bytes < self.max_bytes {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    progress.bytes += chunk.len() as u64;
-                    decoder.feed(&chunk);
+                    let room = self.max_bytes - progress.bytes;
+                    let usable =
+                        &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+                    progress.bytes += usable.len() as u64;
+                    decoder.feed(usable);
                 }
                 Ok(None) => break,
                 Err(err) => return Err(self.classify(err)),
@@ -215,6 +225,15 @@ fn find_in_chain<'a, E: StdError + 'static>(err: &'a (dyn StdError + 'static)) -
     while let Some(err) = current {
         if let Some(found) = err.downcast_ref::<E>() {
             return Some(found);
+        }
+        // io::Error's source() skips the error it wraps (rustls errors arrive that way).
+        if let Some(wrapped) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if let Some(found) = find_in_chain::<E>(wrapped) {
+                return Some(found);
+            }
         }
         current = err.source();
     }

@@ -106,7 +106,7 @@ pub async fn gather(
             let index = next_launch;
             let targets = Arc::clone(&targets);
             let fetcher = Arc::clone(&fetcher);
-            in_flight.spawn(async move { fetcher.fetch(index, &targets[index].url).await });
+            in_flight.spawn(async move { fetcher.fetch(index, &targets[index]).await });
             next_launch += 1;
         }
         let joined = tokio::select! {
@@ -132,7 +132,7 @@ pub async fn gather(
         }
         let failure = (failed_here && mode == Mode::FailFast).then(|| record.clone());
         reorder.insert(record);
-        match reorder.emit_ready(&targets, sink) {
+        match reorder.emit_ready(&targets, sink, mode) {
             Ok(count) => stats.emitted += count,
             Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
                 stats.stop = Stop::OutputClosed;
@@ -174,7 +174,13 @@ impl ReorderBuffer {
     }
 
     /// Writes every record that is now in order, then flushes once for the batch.
-    fn emit_ready(&mut self, targets: &[Target], sink: &mut dyn RecordSink) -> io::Result<usize> {
+    /// Fail-fast output ends at its failure, even if later records are already done.
+    fn emit_ready(
+        &mut self,
+        targets: &[Target],
+        sink: &mut dyn RecordSink,
+        mode: Mode,
+    ) -> io::Result<usize> {
         let mut count = 0;
         while let Some(slot) = self.slots.front_mut() {
             let Some(record) = slot.take() else {
@@ -185,6 +191,9 @@ impl ReorderBuffer {
             self.next_index += 1;
             sink.emit(&targets[record.index], &record)?;
             count += 1;
+            if mode == Mode::FailFast && !record.is_ok() {
+                break;
+            }
         }
         if count > 0 {
             sink.flush()?;

@@ -1,6 +1,7 @@
 //! URL lists from arguments, files and stdin, each record tagged with where it came from.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -66,9 +67,21 @@ pub struct Target {
     pub url: Url,
     /// Where it was given.
     pub origin: Origin,
+    /// A later URL in the list has the same scheme, host and port, so this
+    /// one's connection is worth keeping open for it.
+    pub origin_recurs: bool,
 }
 
 impl Target {
+    /// A target whose connection is not kept unless [`mark_recurring_origins`] says so.
+    pub fn new(url: Url, origin: Origin) -> Target {
+        Target {
+            url,
+            origin,
+            origin_recurs: false,
+        }
+    }
+
     /// The URL as shown in records and messages, with any password masked.
     pub fn display_url(&self) -> Cow<'_, str> {
         redact(&self.url)
@@ -121,7 +134,7 @@ pub fn collect(args: &[String], lists: &[ListSource]) -> Result<Vec<Target>, Usa
     for (index, arg) in args.iter().enumerate() {
         let origin = Origin::Argument(index + 1);
         match parse_url(arg.trim()) {
-            Ok(url) => targets.push(Target { url, origin }),
+            Ok(url) => targets.push(Target::new(url, origin)),
             Err(reason) => bad.push(bad_line(&origin, arg, reason)),
         }
     }
@@ -141,7 +154,17 @@ pub fn collect(args: &[String], lists: &[ListSource]) -> Result<Vec<Target>, Usa
     if !bad.is_empty() {
         return Err(UsageError::BadInput(bad));
     }
+    mark_recurring_origins(&mut targets);
     Ok(targets)
+}
+
+/// Sets `origin_recurs` on every target whose origin appears again later, so the
+/// last request to each origin can close its connection instead of idling in the pool.
+pub fn mark_recurring_origins(targets: &mut [Target]) {
+    let mut later = HashSet::new();
+    for target in targets.iter_mut().rev() {
+        target.origin_recurs = !later.insert(target.url.origin());
+    }
 }
 
 /// Reads one list: trims each line, skips blanks and `#` comments, and parses the rest.
@@ -182,7 +205,7 @@ pub fn read_list(
             continue;
         }
         match parse_url(text) {
-            Ok(url) => targets.push(Target { url, origin }),
+            Ok(url) => targets.push(Target::new(url, origin)),
             Err(reason) => bad.push(bad_line(&origin, text, reason)),
         }
     }
@@ -326,11 +349,27 @@ mod tests {
     }
 
     #[test]
+    fn only_origins_with_a_later_url_keep_their_connection() {
+        let args: Vec<String> = [
+            "http://a.example/1",
+            "http://b.example/",
+            "http://a.example:80/2",
+            "https://a.example/",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let targets = collect(&args, &[]).unwrap();
+        let recurs: Vec<bool> = targets.iter().map(|t| t.origin_recurs).collect();
+        assert_eq!(recurs, [true, false, false, false]);
+    }
+
+    #[test]
     fn a_password_is_masked_for_display() {
-        let target = Target {
-            url: parse_url("https://user:hunter2@a.example/p").unwrap(),
-            origin: Origin::Argument(1),
-        };
+        let target = Target::new(
+            parse_url("https://user:hunter2@a.example/p").unwrap(),
+            Origin::Argument(1),
+        );
         assert_eq!(target.display_url(), "https://user:***@a.example/p");
     }
 

@@ -9,6 +9,7 @@ pub mod exit;
 pub mod fetch;
 pub mod gather;
 pub mod input;
+pub mod limits;
 pub mod output;
 pub mod progress;
 pub mod record;
@@ -31,6 +32,9 @@ use crate::progress::Progress;
 /// reports on stderr. URL failures are in the returned stats, not errors; an `Err`
 /// means gather itself could not work (the client or the output failed).
 pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats> {
+    for warning in &config.warnings {
+        eprintln!("gather: warning: {warning}");
+    }
     let fetcher = Arc::new(Fetcher::new(&config)?);
     let targets: Arc<[Target]> = config.targets.into();
     let progress = Progress::new(targets.len(), config.progress);

@@ -20,7 +20,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::from_cli(cli, Terminals::detect())?;
+    let open_files = gather::limits::raise_open_file_limit();
+    let config = Config::from_cli(cli, Terminals::detect(), open_files)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

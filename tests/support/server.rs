@@ -129,6 +129,11 @@ async fn read_request(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Option<
             return None;
         }
         buffered.extend_from_slice(&chunk[..read]);
+        if buffered.first() == Some(&0x16) {
+            // A TLS ClientHello on this plain-HTTP port: answer as plain servers do.
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            return None;
+        }
     };
     let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
     buffered.drain(..end + 4);
@@ -150,6 +155,17 @@ async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<St
         ["delay", ms, id] => {
             sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
             respond(stream, 200, "text/plain", format!("page {id}\n").as_bytes()).await
+        }
+        ["after", ms, code, id] => {
+            sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            let code = code.parse().unwrap_or(500);
+            respond(
+                stream,
+                code,
+                "text/plain",
+                format!("page {id}\n").as_bytes(),
+            )
+            .await
         }
         ["status", code, ..] => {
             let code = code.parse().unwrap_or(500);
@@ -214,6 +230,21 @@ async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<St
             let _ = stream.write_all(b"this is not HTTP at all\r\n\r\n").await;
             false
         }
+        ["bomb", "gzip"] => {
+            let body = gzip_bomb();
+            respond_encoded(stream, "gzip", body).await
+        }
+        ["bomb", "zstd"] => respond_encoded(stream, "zstd", &zstd_bomb(ZSTD_BOMB_BYTES)).await,
+        ["binary"] => {
+            let body: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+            respond(stream, 200, "application/octet-stream", &body).await
+        }
+        ["redirect-same"] => redirect(stream, "/headers").await,
+        ["redirect-cross"] => {
+            // Another host for the same server: "localhost" resolves from /etc/hosts.
+            let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+            redirect(stream, &format!("http://localhost:{port}/headers")).await
+        }
         ["gate", key, count] => gate(stream, key, count.parse().unwrap_or(0), log).await,
         ["tail", key, id] => {
             let ok = respond(stream, 200, "text/plain", format!("tail {id}\n").as_bytes()).await;
@@ -241,6 +272,67 @@ async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: 
         body.len()
     );
     stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body).await.is_ok()
+}
+
+/// How much the zstd bomb inflates to: 4 GiB, from 128 KiB on the wire.
+const ZSTD_BOMB_BYTES: u64 = 4 << 30;
+/// The gzip bomb is a deflated run of this many 'A's…
+const GZIP_RUN_BYTES: usize = 1 << 20;
+/// …repeated this often: 1 GiB inflated from about 1 MiB.
+const GZIP_RUNS: usize = 1024;
+
+async fn respond_encoded(stream: &mut TcpStream, encoding: &str, body: &[u8]) -> bool {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: {encoding}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body).await.is_ok()
+}
+
+/// One gzip member inflating to 1 GiB of 'A'. Deflate tops out near 1000:1, so the
+/// body is about 1 MiB: a 1 MiB run of 'A' deflated once with a sync flush (which
+/// ends byte-aligned), repeated, then a final empty block. Every back-reference
+/// lands on an 'A' whatever precedes it, so the repeats are a valid stream.
+fn gzip_bomb() -> &'static [u8] {
+    static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::Write;
+        let mut deflate =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        deflate
+            .write_all(&vec![b'A'; GZIP_RUN_BYTES])
+            .expect("deflate");
+        deflate.flush().expect("sync flush");
+        let run = deflate.get_ref().clone();
+        // gzip header: magic, deflate, no flags, no mtime, no extra flags, unknown OS.
+        let mut body = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        body.extend(run.repeat(GZIP_RUNS));
+        // A final fixed-Huffman block holding only end-of-block.
+        body.extend_from_slice(&[0x03, 0x00]);
+        // CRC-32 and size trailer. The CRC is not computed (a gigabyte of work) and
+        // left wrong: a client reading only the prefix must never get this far.
+        body.extend_from_slice(&[0, 0, 0, 0]);
+        let size = (GZIP_RUN_BYTES * GZIP_RUNS) as u32;
+        body.extend_from_slice(&size.to_le_bytes());
+        body
+    })
+}
+
+/// A zstd frame of RLE blocks: each 4-byte block stands for 128 KiB of 'A', so a
+/// few KB of body inflate to gigabytes.
+fn zstd_bomb(inflated: u64) -> Vec<u8> {
+    const BLOCK: u64 = 128 * 1024;
+    // Magic number, then a frame header: no content size, window 128 KiB (2^(10+7)).
+    let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 7 << 3];
+    let blocks = inflated / BLOCK;
+    for i in 0..blocks {
+        let last = u32::from(i + 1 == blocks);
+        // Block header: bit 0 last block, bits 1-2 type (1 = RLE), bits 3.. size.
+        let header = last | (1 << 1) | ((BLOCK as u32) << 3);
+        frame.extend_from_slice(&header.to_le_bytes()[..3]);
+        frame.push(b'A');
+    }
+    frame
 }
 
 async fn redirect(stream: &mut TcpStream, location: &str) -> bool {
