@@ -1,5 +1,7 @@
 //! The validated run configuration built from the command line, and its defaults.
 
+use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,7 +11,8 @@ use crate::cli::Cli;
 use crate::error::UsageError;
 use crate::input::{self, ListSource, Target};
 use crate::limits;
-use crate::output::FormatKind;
+use crate::output::{FormatKind, FormatOptions};
+use crate::progress::Display;
 use crate::status::StatusSet;
 
 /// Default for `-n`: characters printed per page.
@@ -22,6 +25,12 @@ pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: f64 = 10.0;
 /// Default for `--max-bytes`: 10 MiB, far past any prefix worth printing.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Default for `--retries`: none, so a flaky page is reported, not hidden.
+pub const DEFAULT_RETRIES: u32 = 0;
+/// Default for `-A/--user-agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("gather/", env!("CARGO_PKG_VERSION"));
+/// The most retries accepted; past this, retrying is hiding an outage.
+const MAX_RETRIES: u32 = 100;
 /// Default for `--max-redirects`.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// The longest timeout accepted: a day, well past any real request, and far from
@@ -46,6 +55,30 @@ pub struct Terminals {
     pub stdout: bool,
     /// stderr is a terminal (so the progress bar is drawn).
     pub stderr: bool,
+}
+
+/// What gather learns from the machine and environment before it starts.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// Which standard streams are terminals.
+    pub terminals: Terminals,
+    /// The open-file limit in force, after raising it.
+    pub open_files: Option<u64>,
+    /// `$GITHUB_STEP_SUMMARY`, where the github format appends its table.
+    pub step_summary: Option<PathBuf>,
+}
+
+impl Environment {
+    /// Looks at the process: raises the open-file limit and reads the variables.
+    pub fn detect() -> Environment {
+        Environment {
+            terminals: Terminals::detect(),
+            open_files: limits::raise_open_file_limit(),
+            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from),
+        }
+    }
 }
 
 impl Terminals {
@@ -87,10 +120,24 @@ pub struct Config {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Problems worth one line on stderr that do not stop the run.
     pub warnings: Vec<String>,
-    /// Escape control characters in text output.
-    pub escape_controls: bool,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
+    /// Texts every page must contain.
+    pub expect: Vec<String>,
+    /// Retries of transient failures.
+    pub retries: u32,
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// Skip TLS certificate checks.
+    pub insecure: bool,
+    /// Requests in flight per host at most.
+    pub per_host: Option<usize>,
+    /// Requests started per second at most.
+    pub rate: Option<f64>,
+    /// Time limit for the whole run.
+    pub deadline: Option<Duration>,
+    /// What the output formats need to know.
+    pub format_options: FormatOptions,
+    /// How progress is shown on stderr.
+    pub display: Display,
     /// Print the one-line summary on stderr.
     pub summary: bool,
 }
@@ -98,18 +145,52 @@ pub struct Config {
 impl Config {
     /// Validates the flags and reads every URL list; any problem is a usage error.
     /// `open_files` is the open-file limit in force, which may cap the concurrency.
-    pub fn from_cli(
-        cli: Cli,
-        terminals: Terminals,
-        open_files: Option<u64>,
-    ) -> Result<Config, UsageError> {
+    pub fn from_cli(cli: Cli, environment: Environment) -> Result<Config, UsageError> {
+        let Environment {
+            terminals,
+            open_files,
+            step_summary,
+        } = environment;
         if cli.concurrency == 0 {
             return Err(invalid("-j/--concurrency must be at least 1"));
         }
         if cli.max_bytes == 0 {
             return Err(invalid("--max-bytes must be at least 1"));
         }
+        if cli.per_host == Some(0) {
+            return Err(invalid("--per-host must be at least 1"));
+        }
+        if cli.retries > MAX_RETRIES {
+            return Err(UsageError::Invalid(format!(
+                "--retries {} is more than {MAX_RETRIES}; that many retries hides an outage",
+                cli.retries
+            )));
+        }
+        if cli.expect.iter().any(String::is_empty) {
+            return Err(invalid(
+                "--expect needs a text; an empty one would match any page",
+            ));
+        }
+        let rate = match cli.rate {
+            Some(rate) if !(rate > 0.0 && rate <= 1e9) => {
+                return Err(UsageError::Invalid(format!(
+                    "--rate must be a number of requests per second above 0, not {rate}"
+                )))
+            }
+            rate => rate,
+        };
+        let deadline = cli
+            .deadline
+            .map(|secs| seconds("--deadline", secs))
+            .transpose()?;
         let mut warnings = Vec::new();
+        if cli.insecure {
+            warnings.push(
+                "--insecure: TLS certificates are not verified; anyone on the path can \
+                 pose as these servers"
+                    .to_string(),
+            );
+        }
         let mut concurrency = cli.concurrency;
         if let Some(open_files) = open_files {
             let most = limits::concurrency_within(open_files);
@@ -134,13 +215,28 @@ impl Config {
             }
             lists.push(ListSource::Stdin);
         }
-        let targets = input::collect(&cli.urls, &lists)?;
+        let mut targets = input::collect(&cli.urls, &lists)?;
         if targets.is_empty() {
             let searched = lists_named(&lists);
             return Err(UsageError::Empty(format!(
                 "{searched} held no URL (only blank or # comment lines)"
             )));
         }
+        if let Some(shard) = cli.shard {
+            let listed = targets.len();
+            targets.retain(|target| shard.holds(target.position));
+            if targets.is_empty() {
+                warnings.push(format!("shard {shard} holds none of the {listed} URLs"));
+            }
+        }
+        input::mark_recurring_origins(&mut targets);
+        let display = if cli.quiet {
+            Display::Off
+        } else if terminals.stderr {
+            Display::Bar
+        } else {
+            Display::Heartbeat
+        };
         Ok(Config {
             targets,
             chars: cli.chars,
@@ -158,10 +254,57 @@ impl Config {
             max_bytes: cli.max_bytes,
             headers: cli.headers.into_iter().map(|h| (h.name, h.value)).collect(),
             warnings,
-            escape_controls: terminals.stdout && !cli.raw,
-            progress: terminals.stderr && !cli.quiet,
+            expect: cli.expect,
+            retries: cli.retries,
+            user_agent: cli.user_agent,
+            insecure: cli.insecure,
+            per_host: cli.per_host,
+            rate,
+            deadline,
+            format_options: FormatOptions {
+                escape_controls: terminals.stdout && !cli.raw,
+                step_summary,
+            },
+            display,
             summary: !cli.quiet,
         })
+    }
+}
+
+/// `--shard K/N`: this run takes the URLs at 0-based positions i with i mod N = K.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, from 0 to N-1.
+    pub index: usize,
+    /// N, at least 1.
+    pub count: usize,
+}
+
+impl Shard {
+    /// True if the URL at 0-based input `position` belongs to this shard.
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count == self.index
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("{text:?} is not a shard; write K/N with K from 0 to N-1, e.g. 0/4");
+        let (index, count) = text.split_once('/').ok_or_else(usage)?;
+        let index: usize = index.trim().parse().map_err(|_| usage())?;
+        let count: usize = count.trim().parse().map_err(|_| usage())?;
+        if count == 0 || index >= count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
     }
 }
 
@@ -224,10 +367,18 @@ mod tests {
         stderr: false,
     };
 
+    fn environment(open_files: Option<u64>) -> Environment {
+        Environment {
+            terminals: NOT_TERMINALS,
+            open_files,
+            step_summary: None,
+        }
+    }
+
     fn config(args: &[&str]) -> Result<Config, UsageError> {
         let cli =
             Cli::try_parse_from(std::iter::once("gather").chain(args.iter().copied())).unwrap();
-        Config::from_cli(cli, NOT_TERMINALS, None)
+        Config::from_cli(cli, environment(None))
     }
 
     #[test]
@@ -260,7 +411,7 @@ mod tests {
     #[test]
     fn concurrency_beyond_the_open_file_limit_is_capped_with_a_warning() {
         let cli = Cli::try_parse_from(["gather", "-j", "50000", "http://a.example/"]).unwrap();
-        let config = Config::from_cli(cli, NOT_TERMINALS, Some(1024)).unwrap();
+        let config = Config::from_cli(cli, environment(Some(1024))).unwrap();
         assert_eq!(config.concurrency, limits::concurrency_within(1024));
         assert_eq!(config.warnings.len(), 1);
         assert!(
@@ -269,7 +420,7 @@ mod tests {
             config.warnings
         );
         let cli = Cli::try_parse_from(["gather", "-j", "100", "http://a.example/"]).unwrap();
-        let config = Config::from_cli(cli, NOT_TERMINALS, Some(1024)).unwrap();
+        let config = Config::from_cli(cli, environment(Some(1024))).unwrap();
         assert_eq!((config.concurrency, config.warnings.len()), (100, 0));
     }
 
@@ -283,6 +434,44 @@ mod tests {
         assert!("no colon".parse::<HeaderArg>().is_err());
         assert!("bad name: x".parse::<HeaderArg>().is_err());
         assert!("X-A: line\nbreak".parse::<HeaderArg>().is_err());
+    }
+
+    #[test]
+    fn shards_split_by_position_modulo_n() {
+        let shard: Shard = "1/3".parse().unwrap();
+        let held: Vec<usize> = (0..9).filter(|&i| shard.holds(i)).collect();
+        assert_eq!(held, [1, 4, 7]);
+        for bad in ["3/3", "0/0", "1", "a/b", "-1/3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn politeness_and_check_flags_are_validated() {
+        for args in [
+            vec!["--per-host", "0"],
+            vec!["--rate", "0"],
+            vec!["--rate=-2"],
+            vec!["--deadline", "0"],
+            vec!["--retries", "1000"],
+            vec!["--expect", ""],
+        ] {
+            let mut all = args.clone();
+            all.push("http://a.example/");
+            assert!(config(&all).is_err(), "{args:?} was accepted");
+        }
+        let config = config(&[
+            "--insecure",
+            "--rate",
+            "2.5",
+            "--deadline",
+            "3",
+            "http://a.example/",
+        ])
+        .unwrap();
+        assert_eq!(config.rate, Some(2.5));
+        assert_eq!(config.deadline, Some(Duration::from_secs(3)));
+        assert!(config.warnings[0].contains("--insecure"));
     }
 
     #[test]

@@ -20,11 +20,14 @@ pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding
 
 /// Decodes a byte stream, fed in chunks of any size, into at most `limit` characters
 /// (Unicode scalar values), so the caller can stop reading as soon as it has them.
+/// With expectations, decoding goes on past the prefix until every expected text
+/// has been seen (or the caller runs out of body).
 pub struct PrefixDecoder {
     decoder: Decoder,
     text: String,
     remaining: usize,
     scratch: String,
+    expect: Option<ExpectScanner>,
 }
 
 impl PrefixDecoder {
@@ -40,29 +43,41 @@ impl PrefixDecoder {
             text: String::new(),
             remaining: limit,
             scratch: String::with_capacity(STEP_BYTES),
+            expect: None,
         }
     }
 
-    /// True once `limit` characters have been decoded; later input is ignored.
-    pub fn is_full(&self) -> bool {
-        self.remaining == 0
+    /// Also looks for each of `texts` anywhere in the decoded body.
+    pub fn expecting(mut self, texts: &[String]) -> PrefixDecoder {
+        if !texts.is_empty() {
+            self.expect = Some(ExpectScanner::new(texts));
+        }
+        self
     }
 
-    /// Decodes one chunk. Returns true once the prefix is complete.
+    /// True once the prefix is complete and every expected text has been seen;
+    /// later input is ignored.
+    pub fn is_done(&self) -> bool {
+        self.remaining == 0 && self.expect.as_ref().is_none_or(ExpectScanner::all_found)
+    }
+
+    /// Decodes one chunk. Returns true once done.
     pub fn feed(&mut self, mut bytes: &[u8]) -> bool {
-        while !self.is_full() && !bytes.is_empty() {
+        while !self.is_done() && !bytes.is_empty() {
             let read = self.step(bytes, false);
             bytes = &bytes[read..];
         }
-        self.is_full()
+        self.is_done()
     }
 
-    /// Ends the stream: a truncated multi-byte sequence at the end becomes U+FFFD.
-    pub fn finish(mut self) -> String {
-        if !self.is_full() {
+    /// Ends the stream (a truncated multi-byte sequence at the end becomes U+FFFD)
+    /// and returns the prefix and the expected texts never seen, in the order given.
+    pub fn finish(mut self) -> (String, Vec<String>) {
+        if !self.is_done() {
             self.step(&[], true);
         }
-        self.text
+        let missing = self.expect.map(ExpectScanner::missing).unwrap_or_default();
+        (self.text, missing)
     }
 
     /// Decodes as much of `bytes` as fits in one step; returns how many bytes were used.
@@ -75,14 +90,71 @@ impl PrefixDecoder {
             result,
             CoderResult::InputEmpty | CoderResult::OutputFull
         ));
-        let take = match self.scratch.char_indices().nth(self.remaining) {
-            Some((end, _)) => end,
-            None => self.scratch.len(),
-        };
-        let taken = &self.scratch[..take];
-        self.remaining -= taken.chars().count();
-        self.text.push_str(taken);
+        if self.remaining > 0 {
+            let take = match self.scratch.char_indices().nth(self.remaining) {
+                Some((end, _)) => end,
+                None => self.scratch.len(),
+            };
+            let taken = &self.scratch[..take];
+            self.remaining -= taken.chars().count();
+            self.text.push_str(taken);
+        }
+        if let Some(expect) = &mut self.expect {
+            expect.scan(&self.scratch);
+        }
         read
+    }
+}
+
+/// Finds expected texts in a stream of decoded pieces, across piece boundaries.
+struct ExpectScanner {
+    /// Each expected text, and whether it has been seen.
+    texts: Vec<(String, bool)>,
+    /// The end of the text seen so far, long enough to hold all but the last
+    /// character of the longest pending text.
+    tail: String,
+    longest: usize,
+}
+
+impl ExpectScanner {
+    fn new(texts: &[String]) -> ExpectScanner {
+        ExpectScanner {
+            texts: texts.iter().map(|t| (t.clone(), t.is_empty())).collect(),
+            tail: String::new(),
+            longest: texts.iter().map(String::len).max().unwrap_or(0),
+        }
+    }
+
+    fn all_found(&self) -> bool {
+        self.texts.iter().all(|(_, found)| *found)
+    }
+
+    fn scan(&mut self, piece: &str) {
+        if self.all_found() || piece.is_empty() {
+            return;
+        }
+        self.tail.push_str(piece);
+        for (text, found) in &mut self.texts {
+            if !*found && self.tail.contains(text.as_str()) {
+                *found = true;
+            }
+        }
+        let keep = self.longest.saturating_sub(1);
+        if self.tail.len() > keep {
+            let mut cut = self.tail.len() - keep;
+            while !self.tail.is_char_boundary(cut) {
+                cut += 1;
+            }
+            self.tail.drain(..cut);
+        }
+    }
+
+    fn missing(self) -> Vec<String> {
+        self.texts
+            .into_iter()
+            .filter(|(_, found)| !found)
+            .map(|(text, _)| text)
+            .collect()
     }
 }
 
@@ -103,7 +175,7 @@ mod tests {
                 break;
             }
         }
-        decoder.finish()
+        decoder.finish().0
     }
 
     #[test]
@@ -122,9 +194,9 @@ mod tests {
     #[test]
     fn zero_characters_reads_nothing() {
         let mut decoder = PrefixDecoder::new(None, 0);
-        assert!(decoder.is_full());
+        assert!(decoder.is_done());
         assert!(decoder.feed(b"abc"));
-        assert_eq!(decoder.finish(), "");
+        assert_eq!(decoder.finish().0, "");
     }
 
     #[test]
@@ -228,18 +300,47 @@ mod tests {
                 let mut decoder = PrefixDecoder::new(declared, limit);
                 let mut rest = body.as_slice();
                 for cut in cuts.iter().copied().chain(std::iter::repeat(7)) {
-                    if rest.is_empty() || decoder.is_full() {
+                    if rest.is_empty() || decoder.is_done() {
                         break;
                     }
                     let (piece, tail) = rest.split_at(cut.min(rest.len()));
                     decoder.feed(piece);
                     rest = tail;
                 }
-                let got = decoder.finish();
+                let got = decoder.finish().0;
                 prop_assert_eq!(got.chars().count(), expected.chars().count());
                 prop_assert_eq!(got, expected);
             }
         }
+    }
+
+    #[test]
+    fn expectations_are_found_across_chunks_and_past_the_prefix() {
+        let body = "<html><title>Welcome home</title> ✓ status: all systems go".as_bytes();
+        for chunk in 1..body.len() {
+            let texts = [
+                "Welcome".to_string(),
+                "all systems go".to_string(),
+                "✓ status".to_string(),
+            ];
+            let mut decoder = PrefixDecoder::new(None, 6).expecting(&texts);
+            for piece in body.chunks(chunk) {
+                if decoder.feed(piece) {
+                    break;
+                }
+            }
+            let (text, missing) = decoder.finish();
+            assert_eq!(text, "<html>");
+            assert!(missing.is_empty(), "chunk {chunk}: missing {missing:?}");
+        }
+    }
+
+    #[test]
+    fn missing_expectations_are_named_in_order() {
+        let texts = ["absent".to_string(), "here".to_string(), "gone".to_string()];
+        let mut decoder = PrefixDecoder::new(None, 0).expecting(&texts);
+        assert!(!decoder.feed(b"it is here"));
+        assert_eq!(decoder.finish().1, ["absent", "gone"]);
     }
 
     #[test]

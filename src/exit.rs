@@ -53,7 +53,7 @@ impl ExitCode {
         match stats.stop {
             Stop::Signal(Signal::Interrupt) => ExitCode::Interrupted,
             Stop::Signal(Signal::Terminate) => ExitCode::Terminated,
-            Stop::FailFast(_) => ExitCode::Failure,
+            Stop::FailFast(_) | Stop::Deadline => ExitCode::Failure,
             Stop::Finished | Stop::OutputClosed if stats.failed > 0 => ExitCode::Failure,
             Stop::Finished | Stop::OutputClosed => ExitCode::Success,
         }

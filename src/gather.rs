@@ -1,19 +1,22 @@
-//! The engine: bounded concurrency, the in-order reorder buffer, fail-fast or isolate,
-//! and cancellation. It hands finished records to a sink and never formats them.
+//! The engine: bounded concurrency, in-order output, fail-fast or isolate, the run
+//! deadline, and cancellation. It hands records to a sink and never formats them.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::task::JoinSet;
+use tokio::time::{interval_at, sleep_until, Instant};
 
 use crate::config::Mode;
 use crate::fetch::Fetcher;
 use crate::input::Target;
-use crate::progress::Progress;
-use crate::record::Record;
+use crate::progress::{Progress, Pulse};
+use crate::record::{Failure, Record};
+use crate::reorder::ReorderBuffer;
+use crate::schedule::Scheduler;
 use crate::signals::Signal;
 
 /// Records that may wait for a slow head before launching stops: enough that a
@@ -22,6 +25,8 @@ pub const REORDER_WINDOW: usize = 4096;
 /// Text bytes the waiting records may hold before launching pauses, so a large
 /// `-n` cannot turn the window into gigabytes.
 pub const REORDER_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// How often a heartbeat line is written to a stderr that is not a terminal.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
 /// Where finished records go, in input order.
 pub trait RecordSink {
@@ -31,6 +36,19 @@ pub trait RecordSink {
     fn flush(&mut self) -> io::Result<()>;
 }
 
+/// How to run: limits and what to do on failure.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Fail-fast or isolate.
+    pub mode: Mode,
+    /// Requests in flight per host at most.
+    pub per_host: Option<usize>,
+    /// Time limit for the whole run.
+    pub deadline: Option<Duration>,
+}
+
 /// Why the run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -38,6 +56,8 @@ pub enum Stop {
     Finished,
     /// Fail-fast: the record at this input index failed and the rest was cancelled.
     FailFast(usize),
+    /// The run's deadline passed; every unfinished URL got a "deadline" record.
+    Deadline,
     /// A signal cancelled the run.
     Signal(Signal),
     /// The reader of stdout went away.
@@ -53,12 +73,14 @@ pub struct RunStats {
     pub ok: usize,
     /// Records that failed.
     pub failed: usize,
-    /// Records written to the output.
+    /// Records written to the output; always the first `emitted` URLs.
     pub emitted: usize,
     /// How the run ended.
     pub stop: Stop,
     /// The failure that stopped a fail-fast run.
     pub first_failure: Option<Record>,
+    /// URLs the deadline cut off (counted in `failed` too).
+    pub cut_off: usize,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -70,19 +92,18 @@ impl RunStats {
     }
 }
 
-/// Fetches every target with at most `concurrency` in flight, writing records to
-/// `sink` in input order as soon as each one and all before it are done.
+/// Fetches every target within `plan`, writing records to `sink` in input order as
+/// soon as each one and all before it are done.
 pub async fn gather(
     targets: Arc<[Target]>,
     fetcher: Arc<Fetcher>,
-    concurrency: usize,
-    mode: Mode,
+    plan: &Plan,
     interrupt: impl Future<Output = Signal>,
     sink: &mut dyn RecordSink,
     progress: &Progress,
 ) -> io::Result<RunStats> {
     let started = Instant::now();
-    let window = REORDER_WINDOW.max(concurrency);
+    let window = REORDER_WINDOW.max(plan.concurrency);
     let mut stats = RunStats {
         total: targets.len(),
         ok: 0,
@@ -90,30 +111,61 @@ pub async fn gather(
         emitted: 0,
         stop: Stop::Finished,
         first_failure: None,
+        cut_off: 0,
         elapsed: Duration::ZERO,
     };
     let mut in_flight = JoinSet::new();
+    let mut started_at: HashMap<usize, Instant> = HashMap::new();
     let mut reorder = ReorderBuffer::default();
-    let mut next_launch = 0;
-    tokio::pin!(interrupt);
+    let mut scheduler = Scheduler::new(&targets, plan.per_host);
+    // Without a deadline this never fires: the branch below is disabled.
+    let deadline = sleep_until(started + plan.deadline.unwrap_or(Duration::ZERO));
+    let mut heartbeat = interval_at(started + HEARTBEAT_EVERY, HEARTBEAT_EVERY);
+    tokio::pin!(interrupt, deadline);
 
     loop {
-        while next_launch < targets.len()
-            && in_flight.len() < concurrency
-            && next_launch - reorder.next_index < window
-            && reorder.text_bytes < REORDER_MAX_BYTES
-        {
-            let index = next_launch;
+        while in_flight.len() < plan.concurrency && reorder.text_bytes() < REORDER_MAX_BYTES {
+            let Some(index) = scheduler.next(reorder.next_index() + window) else {
+                break;
+            };
             let targets = Arc::clone(&targets);
             let fetcher = Arc::clone(&fetcher);
             in_flight.spawn(async move { fetcher.fetch(index, &targets[index]).await });
-            next_launch += 1;
+            started_at.insert(index, Instant::now());
         }
         let joined = tokio::select! {
             biased;
             signal = &mut interrupt => {
                 stats.stop = Stop::Signal(signal);
                 break;
+            }
+            () = &mut deadline, if plan.deadline.is_some() => {
+                in_flight.abort_all();
+                stats.stop = Stop::Deadline;
+                let missed = |index| deadline_record(index, started_at.get(&index));
+                match reorder.emit_all(&targets, sink, missed) {
+                    Ok((emitted, filled)) => {
+                        stats.emitted += emitted;
+                        stats.failed += filled;
+                        stats.cut_off = filled;
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => stats.stop = Stop::OutputClosed,
+                    Err(err) => return Err(err),
+                }
+                break;
+            }
+            _ = heartbeat.tick(), if progress.wants_heartbeat() => {
+                let slowest = started_at
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(index, at)| (&targets[*index], at.elapsed()));
+                progress.heartbeat(&Pulse {
+                    done: stats.ok + stats.failed,
+                    total: stats.total,
+                    failed: stats.failed,
+                    slowest,
+                });
+                continue;
             }
             joined = in_flight.join_next() => joined,
         };
@@ -123,6 +175,8 @@ pub async fn gather(
         // A fetch task never panics by design; if one did, the run cannot vouch
         // for its record, so report it as an error rather than inventing one.
         let record = joined.map_err(io::Error::other)?;
+        scheduler.finished(record.index);
+        started_at.remove(&record.index);
         progress.completed(record.is_ok());
         let failed_here = !record.is_ok();
         if failed_here {
@@ -130,9 +184,9 @@ pub async fn gather(
         } else {
             stats.ok += 1;
         }
-        let failure = (failed_here && mode == Mode::FailFast).then(|| record.clone());
+        let failure = (failed_here && plan.mode == Mode::FailFast).then(|| record.clone());
         reorder.insert(record);
-        match reorder.emit_ready(&targets, sink, mode) {
+        match reorder.emit_ready(&targets, sink, plan.mode) {
             Ok(count) => stats.emitted += count,
             Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
                 stats.stop = Stop::OutputClosed;
@@ -152,56 +206,15 @@ pub async fn gather(
     Ok(stats)
 }
 
-/// Finished records waiting for the ones before them.
-#[derive(Default)]
-struct ReorderBuffer {
-    /// Input index of the next record to write.
-    next_index: usize,
-    /// Slot i holds the record for `next_index + i`, once it is done.
-    slots: VecDeque<Option<Record>>,
-    /// Text bytes held in the slots.
-    text_bytes: usize,
-}
-
-impl ReorderBuffer {
-    fn insert(&mut self, record: Record) {
-        let offset = record.index - self.next_index;
-        if self.slots.len() <= offset {
-            self.slots.resize_with(offset + 1, || None);
-        }
-        self.text_bytes += text_len(&record);
-        self.slots[offset] = Some(record);
+/// The record of a URL the deadline cut off, in flight (started) or never started.
+fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
+    Record {
+        index,
+        status: None,
+        outcome: Err(Failure::Deadline),
+        elapsed: started.map_or(Duration::ZERO, Instant::elapsed),
+        final_url: None,
+        bytes: 0,
+        attempts: u32::from(started.is_some()),
     }
-
-    /// Writes every record that is now in order, then flushes once for the batch.
-    /// Fail-fast output ends at its failure, even if later records are already done.
-    fn emit_ready(
-        &mut self,
-        targets: &[Target],
-        sink: &mut dyn RecordSink,
-        mode: Mode,
-    ) -> io::Result<usize> {
-        let mut count = 0;
-        while let Some(slot) = self.slots.front_mut() {
-            let Some(record) = slot.take() else {
-                break;
-            };
-            self.slots.pop_front();
-            self.text_bytes -= text_len(&record);
-            self.next_index += 1;
-            sink.emit(&targets[record.index], &record)?;
-            count += 1;
-            if mode == Mode::FailFast && !record.is_ok() {
-                break;
-            }
-        }
-        if count > 0 {
-            sink.flush()?;
-        }
-        Ok(count)
-    }
-}
-
-fn text_len(record: &Record) -> usize {
-    record.outcome.as_ref().map_or(0, String::len)
 }

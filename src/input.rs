@@ -67,6 +67,8 @@ pub struct Target {
     pub url: Url,
     /// Where it was given.
     pub origin: Origin,
+    /// 0-based position in the whole input (arguments, then lists), before sharding.
+    pub position: usize,
     /// A later URL in the list has the same scheme, host and port, so this
     /// one's connection is worth keeping open for it.
     pub origin_recurs: bool,
@@ -78,6 +80,7 @@ impl Target {
         Target {
             url,
             origin,
+            position: 0,
             origin_recurs: false,
         }
     }
@@ -154,7 +157,9 @@ pub fn collect(args: &[String], lists: &[ListSource]) -> Result<Vec<Target>, Usa
     if !bad.is_empty() {
         return Err(UsageError::BadInput(bad));
     }
-    mark_recurring_origins(&mut targets);
+    for (position, target) in targets.iter_mut().enumerate() {
+        target.position = position;
+    }
     Ok(targets)
 }
 
@@ -359,7 +364,8 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let targets = collect(&args, &[]).unwrap();
+        let mut targets = collect(&args, &[]).unwrap();
+        mark_recurring_origins(&mut targets);
         let recurs: Vec<bool> = targets.iter().map(|t| t.origin_recurs).collect();
         assert_eq!(recurs, [true, false, false, false]);
     }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod docs;
 pub mod error;
 pub mod exit;
 pub mod fetch;
@@ -13,19 +14,21 @@ pub mod limits;
 pub mod output;
 pub mod progress;
 pub mod record;
+pub mod reorder;
+pub mod schedule;
 pub mod signals;
 pub mod status;
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::Context;
 
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::gather::{RunStats, Stop};
+use crate::gather::{Plan, RunStats, Stop};
 use crate::input::Target;
-use crate::output::{formatter, summary, Output};
+use crate::output::{formatter, summary, Output, RunEnd};
 use crate::progress::Progress;
 
 /// Runs gather: fetches every URL in `config`, writes records to `stdout`, and
@@ -37,22 +40,59 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
     }
     let fetcher = Arc::new(Fetcher::new(&config)?);
     let targets: Arc<[Target]> = config.targets.into();
-    let progress = Progress::new(targets.len(), config.progress);
-    let mut output = Output::new(stdout, formatter(config.format, config.escape_controls));
-    let stats = gather::gather(
-        Arc::clone(&targets),
-        fetcher,
-        config.concurrency,
-        config.mode,
-        signals::wait_for_signal(),
-        &mut output,
-        &progress,
-    )
-    .await
-    .context("could not write the output")?;
+    let plan = Plan {
+        concurrency: config.concurrency,
+        mode: config.mode,
+        per_host: config.per_host,
+        deadline: config.deadline,
+    };
+    let progress = Progress::new(targets.len(), config.display);
+    let mut output = Output::new(stdout, formatter(config.format, &config.format_options));
+    let mut stats = match output.begin() {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(closed_before_start(&targets))
+        }
+        begun => {
+            begun.context("could not write the output")?;
+            let interrupt = signals::wait_for_signal();
+            gather::gather(
+                Arc::clone(&targets),
+                fetcher,
+                &plan,
+                interrupt,
+                &mut output,
+                &progress,
+            )
+            .await
+            .context("could not write the output")?
+        }
+    };
     progress.clear();
+    if stats.stop != Stop::OutputClosed {
+        let end = RunEnd {
+            stats: &stats,
+            targets: &targets,
+        };
+        match output.finish(&end) {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => stats.stop = Stop::OutputClosed,
+            finished => finished.context("could not write the output")?,
+        }
+    }
     report(&stats, &targets, config.summary);
     Ok(stats)
+}
+
+fn closed_before_start(targets: &[Target]) -> RunStats {
+    RunStats {
+        total: targets.len(),
+        ok: 0,
+        failed: 0,
+        emitted: 0,
+        stop: Stop::OutputClosed,
+        first_failure: None,
+        cut_off: 0,
+        elapsed: std::time::Duration::ZERO,
+    }
 }
 
 fn report(stats: &RunStats, targets: &[Target], show_summary: bool) {

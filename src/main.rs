@@ -4,12 +4,11 @@ use anyhow::Context;
 use clap::Parser;
 
 use gather::cli::Cli;
-use gather::config::{Config, Terminals};
+use gather::config::{Config, Environment};
 use gather::exit::ExitCode;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let code = match run(cli) {
+    let code = match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("gather: error: {err:#}");
@@ -20,8 +19,15 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let open_files = gather::limits::raise_open_file_limit();
-    let config = Config::from_cli(cli, Terminals::detect(), open_files)?;
+    if let Some(shell) = cli.completions {
+        gather::docs::completions(shell, &mut io::stdout().lock());
+        return Ok(ExitCode::Success);
+    }
+    if cli.man {
+        gather::docs::man_page(&mut io::stdout().lock()).context("could not write the man page")?;
+        return Ok(ExitCode::Success);
+    }
+    let config = Config::from_cli(cli, Environment::detect())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,20 +1,48 @@
-//! The progress bar on stderr: present only when stderr is a terminal and not `-q`.
+//! Progress on stderr: an indicatif bar on a terminal, a plain heartbeat line every
+//! few seconds elsewhere (CI logs), or nothing with `-q`.
 
 use std::cell::Cell;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A progress bar that may not exist; every method is a no-op without one.
+use crate::input::Target;
+use crate::record::Secs;
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// A live bar (stderr is a terminal).
+    Bar,
+    /// A plain line every few seconds (stderr is a file or pipe).
+    Heartbeat,
+    /// Nothing (`-q`).
+    Off,
+}
+
+/// A snapshot of a run for the heartbeat line.
+pub struct Pulse<'a> {
+    /// URLs finished.
+    pub done: usize,
+    /// URLs in the run.
+    pub total: usize,
+    /// URLs failed so far.
+    pub failed: usize,
+    /// The request in flight the longest, and for how long.
+    pub slowest: Option<(&'a Target, Duration)>,
+}
+
+/// The progress display of one run; every method is a no-op where it does not apply.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    heartbeat: bool,
     failed: Cell<u64>,
 }
 
 impl Progress {
-    /// A bar over `total` URLs when `enabled`, otherwise nothing.
-    pub fn new(total: usize, enabled: bool) -> Progress {
-        let bar = enabled.then(|| {
+    /// Progress over `total` URLs, shown as `display` says.
+    pub fn new(total: usize, display: Display) -> Progress {
+        let bar = (display == Display::Bar).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
@@ -28,6 +56,7 @@ impl Progress {
         });
         Progress {
             bar,
+            heartbeat: display == Display::Heartbeat,
             failed: Cell::new(0),
         }
     }
@@ -41,6 +70,28 @@ impl Progress {
             }
             bar.inc(1);
         }
+    }
+
+    /// True if the run should call [`Progress::heartbeat`] every few seconds.
+    pub fn wants_heartbeat(&self) -> bool {
+        self.heartbeat
+    }
+
+    /// Writes one heartbeat line: counts and the slowest request in flight.
+    pub fn heartbeat(&self, pulse: &Pulse) {
+        let mut line = format!(
+            "gather: {}/{} done, {} failed",
+            pulse.done, pulse.total, pulse.failed
+        );
+        if let Some((target, waited)) = pulse.slowest {
+            line.push_str(&format!(
+                "; slowest in flight: {} ({}, {})",
+                target.display_url(),
+                target.origin,
+                Secs(waited)
+            ));
+        }
+        eprintln!("{line}");
     }
 
     /// Removes the bar so later stderr lines start clean.

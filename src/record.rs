@@ -20,6 +20,8 @@ pub struct Record {
     pub final_url: Option<Url>,
     /// Body bytes read, after content decoding (gzip and the like).
     pub bytes: u64,
+    /// Requests made for this URL: 1, plus any retries.
+    pub attempts: u32,
 }
 
 impl Record {
@@ -64,12 +66,35 @@ pub enum Failure {
     /// The connection broke or the body was malformed while reading.
     #[error("reading the body failed: {0}")]
     Body(String),
+    /// Texts given with `--expect` that the body did not contain.
+    #[error("{}", expect_message(.missing, *.searched, *.whole_body))]
+    Expect {
+        /// The texts not found, in the order given.
+        missing: Vec<String>,
+        /// Body bytes searched.
+        searched: u64,
+        /// Whether the search reached the end of the body (or stopped at --max-bytes).
+        whole_body: bool,
+    },
+    /// The run's `--deadline` passed before this URL finished.
+    #[error("deadline: the run's --deadline passed before this URL finished")]
+    Deadline,
     /// Anything else the HTTP exchange reported.
     #[error("request failed: {0}")]
     Request(String),
 }
 
 impl Failure {
+    /// True for failures another attempt may cure: connection errors, timeouts,
+    /// and the statuses servers use for "try again later".
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Failure::Connect(_) | Failure::ConnectTimeout(_) | Failure::Timeout(_) => true,
+            Failure::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
     /// A stable one-word name for scripts (`error_kind` in JSON).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -82,9 +107,25 @@ impl Failure {
             Failure::TooManyRedirects(_) => "too_many_redirects",
             Failure::RedirectRefused(_) => "redirect_refused",
             Failure::Body(_) => "body",
+            Failure::Expect { .. } => "expect",
+            Failure::Deadline => "deadline",
             Failure::Request(_) => "request",
         }
     }
+}
+
+fn expect_message(missing: &[String], searched: u64, whole_body: bool) -> String {
+    let quoted: Vec<String> = missing.iter().map(|t| format!("{t:?}")).collect();
+    let noun = if missing.len() == 1 { "text" } else { "texts" };
+    let scope = if whole_body {
+        format!("the whole body, {searched} bytes")
+    } else {
+        format!("the first {searched} bytes; raise with --max-bytes")
+    };
+    format!(
+        "expected {noun} not found: {} (searched {scope})",
+        quoted.join(", ")
+    )
 }
 
 fn reason_suffix(status: u16) -> String {
@@ -130,5 +171,27 @@ mod tests {
             "timed out after 1.50s (raise with --timeout)"
         );
         assert_eq!(Failure::Timeout(Duration::from_secs(30)).kind(), "timeout");
+        let expect = Failure::Expect {
+            missing: vec!["Welcome".into(), "OK".into()],
+            searched: 10,
+            whole_body: false,
+        };
+        assert_eq!(
+            expect.to_string(),
+            "expected texts not found: \"Welcome\", \"OK\" (searched the first 10 bytes; raise with --max-bytes)"
+        );
+    }
+
+    #[test]
+    fn only_try_again_failures_are_transient() {
+        let status = |status| Failure::Status {
+            status,
+            accepted: String::new(),
+        };
+        assert!(status(503).is_transient() && status(429).is_transient());
+        assert!(!status(404).is_transient() && !status(500).is_transient());
+        assert!(Failure::Connect("refused".into()).is_transient());
+        assert!(!Failure::Dns("no such host".into()).is_transient());
+        assert!(!Failure::Deadline.is_transient());
     }
 }

@@ -133,7 +133,7 @@ fn fail_fast_cancels_everything_in_flight_and_exits_1() {
     let mut list = vec![
         s.url("/hang/ff-a"),
         s.url("/hang/ff-b"),
-        s.url("/status/500/ff"),
+        s.url("/fail-when/ff-/2"),
     ];
     list.extend((0..20).map(|i| s.url(&format!("/ok/ff-never-{i}"))));
     // The -t limit is far beyond the run limit: only fail-fast can end this run.
@@ -146,7 +146,7 @@ fn fail_fast_cancels_everything_in_flight_and_exits_1() {
     let took = started.elapsed();
     assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
     let stderr = stderr_of(&output);
-    assert!(stderr.contains(&s.url("/status/500/ff")), "{stderr}");
+    assert!(stderr.contains(&s.url("/fail-when/ff-/2")), "{stderr}");
     assert!(stderr.contains("HTTP 500"), "{stderr}");
     assert!(stderr.contains("argument 3"), "{stderr}");
     // The hanging requests were aborted: the server saw both connections close.
@@ -413,6 +413,8 @@ fn ctrl_c_flushes_finished_records_and_exits_130() {
     ]);
     let mut run = Running::start(cmd);
     let first = run.read_until("int-1");
+    // Signal only once the hanging request is really in flight.
+    assert!(s.wait_for("hit /hang/int-2", Duration::from_secs(10)));
     run.signal("INT");
     let (code, rest, stderr) = run.finish();
     assert_eq!(code, Some(130), "{stderr}");

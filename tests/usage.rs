@@ -49,3 +49,28 @@ fn help_documents_every_exit_code() {
         );
     }
 }
+
+#[test]
+fn readme_flag_table_lists_every_flag() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("## Flags and defaults")
+        .expect("README has a flag table");
+    let table = &readme[start
+        ..readme[start..]
+            .find("\n## ")
+            .map_or(readme.len(), |end| start + end)];
+    for arg in gather::cli::Cli::command().get_arguments() {
+        if let Some(long) = arg.get_long() {
+            if long == "help" || long == "version" {
+                continue;
+            }
+            assert!(
+                table.contains(&format!("`--{long}")) || table.contains(&format!(", `--{long}")),
+                "README's flag table does not list --{long}"
+            );
+        }
+    }
+}

@@ -1,16 +1,22 @@
 //! Output formats, one file each behind the [`Format`] trait, and the writer that
 //! streams records to stdout.
 
+mod fields;
+mod github;
+mod json;
 mod jsonl;
+mod junit;
 pub mod summary;
 mod terminal;
 mod text;
+mod tsv;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use crate::gather::RecordSink;
+use crate::gather::{RecordSink, RunStats};
 use crate::input::Target;
 use crate::record::Record;
 
@@ -21,19 +27,77 @@ pub enum FormatKind {
     Text,
     /// One JSON object per line.
     Jsonl,
+    /// One JSON array of record objects.
+    Json,
+    /// Tab-separated values with a header line; tabs, newlines and backslashes escaped.
+    Tsv,
+    /// JUnit XML: one testcase per URL, for CI test reporters.
+    Junit,
+    /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
+    Github,
+}
+
+/// What formats need beyond the records themselves.
+#[derive(Debug, Clone, Default)]
+pub struct FormatOptions {
+    /// Show control characters escaped (text format on a terminal).
+    pub escape_controls: bool,
+    /// Where the github format appends its Markdown table ($GITHUB_STEP_SUMMARY).
+    pub step_summary: Option<PathBuf>,
+}
+
+/// The whole run, for formats that write something at the end.
+pub struct RunEnd<'a> {
+    /// What happened.
+    pub stats: &'a RunStats,
+    /// Every URL of the run, in input order.
+    pub targets: &'a [Target],
+}
+
+impl RunEnd<'_> {
+    /// The URLs that got no record in the output (cancelled, not started, or done
+    /// after a gap), except the failure that stopped the run, if it is among them.
+    pub fn unreported(&self) -> impl Iterator<Item = (usize, &Target)> {
+        let failure = self.unreported_failure().map(|r| r.index);
+        self.targets
+            .iter()
+            .enumerate()
+            .skip(self.stats.emitted)
+            .filter(move |(index, _)| Some(*index) != failure)
+    }
+
+    /// The failure that stopped a fail-fast run, if the output did not reach it.
+    pub fn unreported_failure(&self) -> Option<&Record> {
+        self.stats
+            .first_failure
+            .as_ref()
+            .filter(|record| record.index >= self.stats.emitted)
+    }
 }
 
 /// Writes records of one format.
 pub trait Format {
+    /// Writes whatever comes before the first record.
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
     /// Writes one record.
     fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()>;
+    /// Writes whatever comes after the last record.
+    fn finish(&mut self, _out: &mut dyn Write, _run: &RunEnd) -> io::Result<()> {
+        Ok(())
+    }
 }
 
-/// The formatter for `kind`; `escape_controls` shows control characters escaped.
-pub fn formatter(kind: FormatKind, escape_controls: bool) -> Box<dyn Format> {
+/// The formatter for `kind`.
+pub fn formatter(kind: FormatKind, options: &FormatOptions) -> Box<dyn Format> {
     match kind {
-        FormatKind::Text => Box::new(text::Text::new(escape_controls)),
+        FormatKind::Text => Box::new(text::Text::new(options.escape_controls)),
         FormatKind::Jsonl => Box::new(jsonl::Jsonl),
+        FormatKind::Json => Box::new(json::Json::default()),
+        FormatKind::Tsv => Box::new(tsv::Tsv),
+        FormatKind::Junit => Box::new(junit::Junit::default()),
+        FormatKind::Github => Box::new(github::Github::new(options.step_summary.clone())),
     }
 }
 
@@ -47,6 +111,17 @@ impl<W: Write> Output<W> {
     /// Records in `format` onto `out`.
     pub fn new(out: W, format: Box<dyn Format>) -> Output<W> {
         Output { out, format }
+    }
+
+    /// Writes the format's opening.
+    pub fn begin(&mut self) -> io::Result<()> {
+        self.format.begin(&mut self.out)
+    }
+
+    /// Writes the format's closing and flushes.
+    pub fn finish(&mut self, run: &RunEnd) -> io::Result<()> {
+        self.format.finish(&mut self.out, run)?;
+        self.out.flush()
     }
 }
 

@@ -19,6 +19,10 @@ pub fn stop_line(stats: &RunStats) -> Option<String> {
     let unfinished = stats.unfinished();
     match stats.stop {
         Stop::Finished | Stop::OutputClosed => None,
+        Stop::Deadline => Some(format!(
+            "the --deadline passed; {} URLs were cut off and reported as failed",
+            stats.cut_off
+        )),
         Stop::FailFast(_) => Some(format!(
             "stopped at the first failure; {unfinished} other URLs were cancelled or not started \
              (use -k/--isolate to fetch every URL)"

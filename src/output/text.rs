@@ -50,7 +50,11 @@ impl Format for Text {
                 } else {
                     reason.as_str().into()
                 };
-                writeln!(out, "==> {url} <== FAILED: {reason}")?;
+                let tries = match record.attempts {
+                    0 | 1 => String::new(),
+                    n => format!(" (after {n} attempts)"),
+                };
+                writeln!(out, "==> {url} <== FAILED: {reason}{tries}")?;
             }
         }
         Ok(())

@@ -19,7 +19,17 @@ const GATE_WAIT: Duration = Duration::from_secs(15);
 /// The running server and what it has seen.
 pub struct Server {
     addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
+    tls_addr: SocketAddr,
+    log: Log,
+}
+
+/// Every event, with when it happened.
+type Log = Arc<Mutex<Vec<(std::time::Instant, String)>>>;
+
+fn note(log: &Log, event: String) {
+    log.lock()
+        .expect("log lock")
+        .push((std::time::Instant::now(), event));
 }
 
 /// The one server of this test binary, started on first use.
@@ -29,7 +39,7 @@ pub fn server() -> &'static Server {
 }
 
 fn start() -> Server {
-    let log = Arc::new(Mutex::new(Vec::new()));
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread_log = Arc::clone(&log);
     std::thread::spawn(move || {
@@ -42,9 +52,15 @@ fn start() -> Server {
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
-            ready_tx
-                .send(listener.local_addr().expect("local addr"))
-                .expect("report address");
+            let tls_listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
+            let addrs = (
+                listener.local_addr().expect("local addr"),
+                tls_listener.local_addr().expect("local addr"),
+            );
+            ready_tx.send(addrs).expect("report address");
+            tokio::spawn(serve_tls(tls_listener));
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
@@ -56,14 +72,71 @@ fn start() -> Server {
             }
         });
     });
-    let addr = ready_rx.recv().expect("test server started");
-    Server { addr, log }
+    let (addr, tls_addr) = ready_rx.recv().expect("test server started");
+    Server {
+        addr,
+        tls_addr,
+        log,
+    }
+}
+
+/// HTTPS with the self-signed certificate in tests/support: every request gets
+/// "secure page". Only a client that skips certificate checks gets that far.
+async fn serve_tls(listener: TcpListener) {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let cert =
+        CertificateDer::from_pem_slice(include_bytes!("test-cert.pem")).expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("test-key.pem")).expect("test key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("TLS server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let Ok(Ok(mut tls)) = timeout(CONNECTION_LIFETIME, acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let mut request = vec![0u8; 4096];
+            let _ = tls.read(&mut request).await;
+            let body = "secure page\n";
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tls.write_all(response.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        });
+    }
 }
 
 impl Server {
     /// `http://127.0.0.1:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// `https://127.0.0.1:PORT` + `path`, served with a self-signed certificate.
+    pub fn tls_url(&self, path: &str) -> String {
+        format!("https://{}{}", self.tls_addr, path)
+    }
+
+    /// When each event containing `needle` happened, in order.
+    pub fn times(&self, needle: &str) -> Vec<std::time::Instant> {
+        let log = self.log.lock().expect("log lock");
+        log.iter()
+            .filter(|(_, line)| line.contains(needle))
+            .map(|(at, _)| *at)
+            .collect()
     }
 
     /// The `host:port` the server listens on.
@@ -76,9 +149,25 @@ impl Server {
     pub fn events(&self, needle: &str) -> Vec<String> {
         let log = self.log.lock().expect("log lock");
         log.iter()
-            .filter(|line| line.contains(needle))
-            .cloned()
+            .filter(|(_, line)| line.contains(needle))
+            .map(|(_, line)| line.clone())
             .collect()
+    }
+
+    /// The most requests of `key` that were inside a `/conc/KEY/..` route at once.
+    pub fn peak_concurrency(&self, key: &str) -> usize {
+        let (enter, leave) = (format!("enter {key}"), format!("leave {key}"));
+        let log = self.log.lock().expect("log lock");
+        let (mut now, mut peak) = (0usize, 0usize);
+        for (_, line) in log.iter() {
+            if *line == enter {
+                now += 1;
+                peak = peak.max(now);
+            } else if *line == leave {
+                now = now.saturating_sub(1);
+            }
+        }
+        peak
     }
 
     /// Polls until an event containing `needle` is logged or `within` passes.
@@ -99,15 +188,13 @@ struct Request {
     headers: HashMap<String, String>,
 }
 
-async fn serve_connection(mut stream: TcpStream, log: Arc<Mutex<Vec<String>>>) {
+async fn serve_connection(mut stream: TcpStream, log: Log) {
     let mut buffered = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buffered).await else {
             return;
         };
-        log.lock()
-            .expect("log lock")
-            .push(format!("hit {}", request.path));
+        note(&log, format!("hit {}", request.path));
         let keep_alive = route(&mut stream, &request, &log).await;
         if !keep_alive {
             return;
@@ -147,7 +234,12 @@ async fn read_request(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Option<
 }
 
 /// Serves one request; returns whether the connection may be reused.
-async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<String>>>) -> bool {
+async fn route(stream: &mut TcpStream, request: &Request, log: &Log) -> bool {
+    if request.path.starts_with("http://") {
+        // Absolute form: the client is using this server as its HTTP proxy.
+        note(log, format!("proxied {}", request.path));
+        return respond(stream, 200, "text/plain", b"via proxy\n").await;
+    }
     let path = request.path.split('?').next().unwrap_or("");
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
@@ -245,12 +337,67 @@ async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<St
             let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
             redirect(stream, &format!("http://localhost:{port}/headers")).await
         }
+        ["fail-when", key, count] => {
+            // Answers 500 only once `count` requests to /hang/KEY… have arrived, so a
+            // test of cancellation knows they are really in flight.
+            let needle = format!("hit /hang/{key}");
+            let started = Instant::now();
+            while count_events(log, &needle) < count.parse().unwrap_or(0)
+                && started.elapsed() < GATE_WAIT
+            {
+                sleep(Duration::from_millis(10)).await;
+            }
+            respond(stream, 500, "text/plain", b"failing on cue\n").await
+        }
+        ["flaky", key, failures] => {
+            // Fails with 503 for the first `failures` requests of this key, then answers.
+            let seen = requests_so_far(log, &request.path);
+            if seen <= failures.parse().unwrap_or(0) {
+                respond(
+                    stream,
+                    503,
+                    "text/plain",
+                    format!("busy {key}\n").as_bytes(),
+                )
+                .await
+            } else {
+                respond(
+                    stream,
+                    200,
+                    "text/plain",
+                    format!("recovered {key}\n").as_bytes(),
+                )
+                .await
+            }
+        }
+        ["retry-after", key, secs] => {
+            let seen = requests_so_far(log, &request.path);
+            if seen == 1 {
+                let head = format!(
+                    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {secs}\r\nContent-Length: 0\r\n\r\n"
+                );
+                stream.write_all(head.as_bytes()).await.is_ok()
+            } else {
+                respond(
+                    stream,
+                    200,
+                    "text/plain",
+                    format!("welcome back {key}\n").as_bytes(),
+                )
+                .await
+            }
+        }
+        ["conc", key, ms] => {
+            // Marks entry and exit, so Server::peak_concurrency can count requests in flight.
+            note(log, format!("enter {key}"));
+            sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+            note(log, format!("leave {key}"));
+            respond(stream, 200, "text/plain", b"counted\n").await
+        }
         ["gate", key, count] => gate(stream, key, count.parse().unwrap_or(0), log).await,
         ["tail", key, id] => {
             let ok = respond(stream, 200, "text/plain", format!("tail {id}\n").as_bytes()).await;
-            log.lock()
-                .expect("log lock")
-                .push(format!("served /tail/{key}/{id}"));
+            note(log, format!("served /tail/{key}/{id}"));
             ok
         }
         ["headers"] => {
@@ -264,6 +411,25 @@ async fn route(stream: &mut TcpStream, request: &Request, log: &Arc<Mutex<Vec<St
         }
         _ => respond(stream, 404, "text/plain", b"no such route\n").await,
     }
+}
+
+/// How many requests for exactly `path` have arrived, this one included.
+fn requests_so_far(log: &Log, path: &str) -> usize {
+    let hit = format!("hit {path}");
+    log.lock()
+        .expect("log lock")
+        .iter()
+        .filter(|(_, line)| *line == hit)
+        .count()
+}
+
+/// How many log lines contain `needle`.
+fn count_events(log: &Log, needle: &str) -> usize {
+    log.lock()
+        .expect("log lock")
+        .iter()
+        .filter(|(_, line)| line.contains(needle))
+        .count()
 }
 
 async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8]) -> bool {
@@ -369,10 +535,10 @@ async fn endless(stream: &mut TcpStream) -> bool {
 }
 
 /// Holds the connection open, never answering, and logs when the client hangs up.
-async fn hang(stream: &mut TcpStream, path: &str, log: &Arc<Mutex<Vec<String>>>) -> bool {
+async fn hang(stream: &mut TcpStream, path: &str, log: &Log) -> bool {
     let mut byte = [0u8; 1];
     if let Ok(Ok(0) | Err(_)) = timeout(CONNECTION_LIFETIME, stream.read(&mut byte)).await {
-        log.lock().expect("log lock").push(format!("closed {path}"));
+        note(log, format!("closed {path}"));
     }
     false
 }
@@ -393,12 +559,7 @@ async fn drip(stream: &mut TcpStream) -> bool {
 
 /// Answers only once `count` tail requests of `key` have been served, so a client
 /// that stalls on a slow head (never fetching the tail) gets "gave up" instead.
-async fn gate(
-    stream: &mut TcpStream,
-    key: &str,
-    count: usize,
-    log: &Arc<Mutex<Vec<String>>>,
-) -> bool {
+async fn gate(stream: &mut TcpStream, key: &str, count: usize, log: &Log) -> bool {
     let needle = format!("served /tail/{key}/");
     let started = Instant::now();
     let released = loop {
@@ -406,7 +567,7 @@ async fn gate(
             .lock()
             .expect("log lock")
             .iter()
-            .filter(|l| l.starts_with(&needle))
+            .filter(|(_, line)| line.starts_with(&needle))
             .count();
         if served >= count {
             break true;

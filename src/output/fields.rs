@@ -1,0 +1,59 @@
+//! The fields every machine format carries for a record.
+
+use serde::Serialize;
+
+use crate::input::{redact, Target};
+use crate::record::Record;
+
+/// One record as named fields; `text` and `error` are never both set.
+#[derive(Serialize)]
+pub struct Fields<'a> {
+    /// The URL as given, password masked.
+    pub url: String,
+    /// Fetched and accepted.
+    pub ok: bool,
+    /// The final status, if a response arrived.
+    pub status: Option<u16>,
+    /// The first N characters, on success.
+    pub text: Option<&'a str>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// A one-word failure class.
+    pub error_kind: Option<&'static str>,
+    /// Time for this URL, retries included.
+    pub elapsed_ms: u64,
+    /// The list file (`-` for stdin), or null for an argument.
+    pub file: Option<&'a str>,
+    /// 1-based line, or the argument's position.
+    pub line: usize,
+    /// 0-based position in the whole input (before sharding), for merging shards.
+    pub index: usize,
+    /// Requests made: 1 plus retries.
+    pub attempts: u32,
+    /// The URL after redirects.
+    pub final_url: Option<String>,
+    /// Body bytes read, after decompression.
+    pub bytes: u64,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `record`, which belongs to `target`.
+    pub fn new(target: &'a Target, record: &'a Record) -> Fields<'a> {
+        let failure = record.outcome.as_ref().err();
+        Fields {
+            url: target.display_url().into_owned(),
+            ok: record.is_ok(),
+            status: record.status,
+            text: record.outcome.as_ref().ok().map(String::as_str),
+            error: failure.map(ToString::to_string),
+            error_kind: failure.map(|f| f.kind()),
+            elapsed_ms: u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX),
+            file: target.origin.file(),
+            line: target.origin.line(),
+            index: target.position,
+            attempts: record.attempts,
+            final_url: record.final_url.as_ref().map(|u| redact(u).into_owned()),
+            bytes: record.bytes,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The GitHub Actions format: an `::error` workflow command per failure, pointing
+//! at the list file and line, and a Markdown table appended to $GITHUB_STEP_SUMMARY.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use super::fields::Fields;
+use super::{Format, RunEnd};
+use crate::input::Target;
+use crate::record::Record;
+
+/// Rows in the step summary table at most; GitHub caps a summary at 1 MiB.
+const SUMMARY_ROWS: usize = 1000;
+
+/// Annotations on stdout, a table for the job summary.
+pub struct Github {
+    step_summary: Option<PathBuf>,
+    rows: String,
+    row_count: usize,
+    rows_left_out: usize,
+}
+
+impl Github {
+    /// Appends the summary table to `step_summary` at the end, if given.
+    pub fn new(step_summary: Option<PathBuf>) -> Github {
+        Github {
+            step_summary,
+            rows: String::new(),
+            row_count: 0,
+            rows_left_out: 0,
+        }
+    }
+
+    fn annotate(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target,
+        record: &Record,
+    ) -> io::Result<()> {
+        let f = Fields::new(target, record);
+        if let Some(error) = &f.error {
+            let mut properties = String::new();
+            if let Some(file) = f.file.filter(|file| *file != "-") {
+                let _ = write!(properties, "file={},line={},", property(file), f.line);
+            }
+            let title = format!("{} failed", f.url);
+            writeln!(
+                out,
+                "::error {properties}title={}::{}",
+                property(&title),
+                message(error)
+            )?;
+        }
+        self.add_row(target, &f);
+        Ok(())
+    }
+
+    fn add_row(&mut self, target: &Target, f: &Fields) {
+        if self.row_count >= SUMMARY_ROWS {
+            self.rows_left_out += 1;
+            return;
+        }
+        self.row_count += 1;
+        let result = match &f.error {
+            Some(error) => format!("❌ {error}"),
+            None => "✅ ok".to_string(),
+        };
+        let status = f.status.map_or("–".to_string(), |s| s.to_string());
+        let _ = writeln!(
+            self.rows,
+            "| {} | {} | {status} | {} | {} ms |",
+            cell(&target.origin.to_string()),
+            cell(&f.url),
+            cell(&result),
+            f.elapsed_ms
+        );
+    }
+
+    fn write_summary(&self, run: &RunEnd) -> io::Result<()> {
+        let Some(path) = &self.step_summary else {
+            return Ok(());
+        };
+        let stats = run.stats;
+        let mut table = format!(
+            "### gather: {} ok, {} failed, {} not fetched\n\n| source | URL | status | result | time |\n| --- | --- | --- | --- | --- |\n",
+            stats.ok,
+            stats.failed,
+            stats.unfinished()
+        );
+        table.push_str(&self.rows);
+        if self.rows_left_out > 0 {
+            let _ = writeln!(table, "\n{} more rows not shown.", self.rows_left_out);
+        }
+        table.push('\n');
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        file.write_all(table.as_bytes())
+    }
+}
+
+impl Format for Github {
+    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+        self.annotate(out, target, record)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
+        if let Some(record) = run.unreported_failure() {
+            self.annotate(out, &run.targets[record.index], record)?;
+        }
+        // A summary that cannot be written must not hide the records: say so on stderr.
+        if let Err(err) = self.write_summary(run) {
+            eprintln!("gather: warning: could not append to $GITHUB_STEP_SUMMARY: {err}");
+        }
+        Ok(())
+    }
+}
+
+/// Escapes a workflow command property value.
+fn property(value: &str) -> String {
+    message(value).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Escapes workflow command data.
+fn message(value: &str) -> String {
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_command_values_are_escaped() {
+        assert_eq!(property("a:b,c%d\ne"), "a%3Ab%2Cc%25d%0Ae");
+        assert_eq!(message("50% done\r\nnext: x"), "50%25 done%0D%0Anext: x");
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}

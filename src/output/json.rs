@@ -1,0 +1,31 @@
+//! The JSON format: one array of record objects, written as records arrive.
+
+use std::io::{self, Write};
+
+use super::fields::Fields;
+use super::{Format, RunEnd};
+use crate::input::Target;
+use crate::record::Record;
+
+/// One JSON array; valid JSON once the run ends, however it ends.
+#[derive(Default)]
+pub struct Json {
+    written: usize,
+}
+
+impl Format for Json {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(b"[")
+    }
+
+    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+        out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, &Fields::new(target, record))?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _run: &RunEnd) -> io::Result<()> {
+        out.write_all(if self.written == 0 { b"]\n" } else { b"\n]\n" })
+    }
+}

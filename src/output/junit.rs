@@ -1,0 +1,149 @@
+//! The JUnit XML format: one testcase per URL, for the test reporters of GitHub,
+//! GitLab and Jenkins. The counts go in the opening tags, so the document is
+//! written whole at the end.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::fields::Fields;
+use super::{Format, RunEnd};
+use crate::input::Target;
+use crate::record::Record;
+
+/// Test cases collected until the run ends.
+#[derive(Default)]
+pub struct Junit {
+    cases: String,
+    tests: usize,
+    failures: usize,
+    skipped: usize,
+}
+
+impl Junit {
+    fn add_record(&mut self, target: &Target, record: &Record) {
+        let f = Fields::new(target, record);
+        self.tests += 1;
+        self.open_case(target, &f.url, record.elapsed.as_secs_f64());
+        if let (Some(error), Some(kind)) = (&f.error, f.error_kind) {
+            self.failures += 1;
+            let _ = writeln!(
+                self.cases,
+                "      <failure message=\"{}\" type=\"{kind}\">{}</failure>",
+                xml(error),
+                xml(error)
+            );
+        }
+        let mut out = String::new();
+        let status = f.status.map_or("none".to_string(), |s| s.to_string());
+        let _ = writeln!(out, "status: {status}");
+        if let Some(final_url) = &f.final_url {
+            let _ = writeln!(out, "final_url: {final_url}");
+        }
+        let _ = writeln!(out, "attempts: {}\nbytes: {}", f.attempts, f.bytes);
+        if let Some(text) = f.text {
+            let _ = write!(out, "\n{text}");
+        }
+        let _ = writeln!(self.cases, "      <system-out>{}</system-out>", xml(&out));
+        self.cases.push_str("    </testcase>\n");
+    }
+
+    fn add_skipped(&mut self, target: &Target, why: &str) {
+        self.tests += 1;
+        self.skipped += 1;
+        self.open_case(target, &target.display_url(), 0.0);
+        let _ = writeln!(self.cases, "      <skipped message=\"{}\"/>", xml(why));
+        self.cases.push_str("    </testcase>\n");
+    }
+
+    fn open_case(&mut self, target: &Target, url: &str, secs: f64) {
+        let file = target.origin.file().unwrap_or("arguments");
+        let _ = writeln!(
+            self.cases,
+            "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{secs:.3}\">",
+            xml(url),
+            xml(file),
+            xml(file),
+            target.origin.line()
+        );
+    }
+}
+
+impl Format for Junit {
+    fn record(&mut self, _out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+        self.add_record(target, record);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
+        let why = skip_reason(run);
+        let failure = run.unreported_failure();
+        let mut failure_written = false;
+        for (index, target) in run.unreported() {
+            if let Some(record) = failure.filter(|r| !failure_written && r.index < index) {
+                self.add_record(&run.targets[record.index], record);
+                failure_written = true;
+            }
+            self.add_skipped(target, why);
+        }
+        if let Some(record) = failure.filter(|_| !failure_written) {
+            self.add_record(&run.targets[record.index], record);
+        }
+        let secs = run.stats.elapsed.as_secs_f64();
+        let counts = format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{secs:.3}\"",
+            self.tests, self.failures, self.skipped
+        );
+        writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(out, "<testsuites name=\"gather\" {counts}>")?;
+        writeln!(out, "  <testsuite name=\"gather\" {counts}>")?;
+        out.write_all(self.cases.as_bytes())?;
+        writeln!(out, "  </testsuite>\n</testsuites>")
+    }
+}
+
+fn skip_reason(run: &RunEnd) -> &'static str {
+    use crate::gather::Stop;
+    match run.stats.stop {
+        Stop::FailFast(_) => {
+            "not fetched: the run stopped at its first failure (use -k to fetch every URL)"
+        }
+        Stop::Signal(_) => "not fetched: the run was interrupted",
+        _ => "not fetched",
+    }
+}
+
+/// Text as XML character data or an attribute value. Characters XML 1.0 cannot
+/// carry at all (most C0 controls) are written as `\xNN`, so a binary page still
+/// gives a document every parser accepts.
+fn xml(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            '\t' | '\n' | '\r' => escaped.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(escaped, "\\x{:02x}", c as u32);
+            }
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_characters_xml_cannot_hold() {
+        assert_eq!(xml("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(
+            xml("nul\0 esc\x1b ok\tend\n"),
+            "nul\\x00 esc\\x1b ok\tend\n"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! The reorder buffer: finished records wait here until every record before them is written.
+
+use std::collections::VecDeque;
+use std::io;
+
+use crate::config::Mode;
+use crate::gather::RecordSink;
+use crate::input::Target;
+use crate::record::Record;
+
+/// Finished records waiting for the ones before them.
+#[derive(Default)]
+pub struct ReorderBuffer {
+    /// Input index of the next record to write.
+    next_index: usize,
+    /// Slot i holds the record for `next_index + i`, once it is done.
+    slots: VecDeque<Option<Record>>,
+    /// Text bytes held in the slots.
+    text_bytes: usize,
+}
+
+impl ReorderBuffer {
+    /// Input index of the next record to be written.
+    pub fn next_index(&self) -> usize {
+        self.next_index
+    }
+
+    /// Text bytes held by waiting records.
+    pub fn text_bytes(&self) -> usize {
+        self.text_bytes
+    }
+
+    /// Files a finished record.
+    pub fn insert(&mut self, record: Record) {
+        let offset = record.index - self.next_index;
+        if self.slots.len() <= offset {
+            self.slots.resize_with(offset + 1, || None);
+        }
+        self.text_bytes += text_len(&record);
+        self.slots[offset] = Some(record);
+    }
+
+    /// Writes every record that is now in order, then flushes once for the batch.
+    /// Fail-fast output ends at its failure, even if later records are already done.
+    pub fn emit_ready(
+        &mut self,
+        targets: &[Target],
+        sink: &mut dyn RecordSink,
+        mode: Mode,
+    ) -> io::Result<usize> {
+        let mut count = 0;
+        while let Some(slot) = self.slots.front_mut() {
+            let Some(record) = slot.take() else {
+                break;
+            };
+            self.slots.pop_front();
+            self.text_bytes -= text_len(&record);
+            self.next_index += 1;
+            sink.emit(&targets[record.index], &record)?;
+            count += 1;
+            if mode == Mode::FailFast && !record.is_ok() {
+                break;
+            }
+        }
+        if count > 0 {
+            sink.flush()?;
+        }
+        Ok(count)
+    }
+}
+
+impl ReorderBuffer {
+    /// Writes every remaining record up to `targets.len()`, making one with
+    /// `missing` for each URL that has none. Returns (written, made).
+    pub fn emit_all(
+        &mut self,
+        targets: &[Target],
+        sink: &mut dyn RecordSink,
+        mut missing: impl FnMut(usize) -> Record,
+    ) -> io::Result<(usize, usize)> {
+        let (mut written, mut made) = (0, 0);
+        while self.next_index < targets.len() {
+            let record = match self.slots.pop_front().flatten() {
+                Some(record) => {
+                    self.text_bytes -= text_len(&record);
+                    record
+                }
+                None => {
+                    made += 1;
+                    missing(self.next_index)
+                }
+            };
+            self.next_index += 1;
+            sink.emit(&targets[record.index], &record)?;
+            written += 1;
+        }
+        sink.flush()?;
+        Ok((written, made))
+    }
+}
+
+fn text_len(record: &Record) -> usize {
+    record.outcome.as_ref().map_or(0, String::len)
+}
