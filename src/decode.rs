@@ -42,7 +42,8 @@ impl PrefixDecoder {
             decoder,
             text: String::new(),
             remaining: limit,
-            scratch: String::with_capacity(STEP_BYTES),
+            // A short prefix needs a short step; it still decodes any input.
+            scratch: String::with_capacity(STEP_BYTES.min(limit.saturating_mul(4).max(64))),
             expect: None,
         }
     }
@@ -50,6 +51,8 @@ impl PrefixDecoder {
     /// Also looks for each of `texts` anywhere in the decoded body.
     pub fn expecting(mut self, texts: &[String]) -> PrefixDecoder {
         if !texts.is_empty() {
+            // The whole body is searched: decode in full-size steps.
+            self.scratch.reserve(STEP_BYTES);
             self.expect = Some(ExpectScanner::new(texts));
         }
         self

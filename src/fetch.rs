@@ -180,7 +180,9 @@ impl Fetcher {
         let mut response = request.send().await.map_err(|err| self.classify(err))?;
         let status = response.status().as_u16();
         progress.status = Some(status);
-        progress.final_url = Some(response.url().clone());
+        if response.url() != &target.url {
+            progress.final_url = Some(response.url().clone());
+        }
         if !self.accept.contains(status) {
             if let Some(target) = refused_redirect(&response) {
                 return Err(Failure::RedirectRefused(target));

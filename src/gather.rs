@@ -103,107 +103,196 @@ pub async fn gather(
     progress: &Progress,
 ) -> io::Result<RunStats> {
     let started = Instant::now();
-    let window = REORDER_WINDOW.max(plan.concurrency);
-    let mut stats = RunStats {
-        total: targets.len(),
-        ok: 0,
-        failed: 0,
-        emitted: 0,
-        stop: Stop::Finished,
-        first_failure: None,
-        cut_off: 0,
-        elapsed: Duration::ZERO,
+    let mut run = Run {
+        stats: RunStats {
+            total: targets.len(),
+            ok: 0,
+            failed: 0,
+            emitted: 0,
+            stop: Stop::Finished,
+            first_failure: None,
+            cut_off: 0,
+            elapsed: Duration::ZERO,
+        },
+        targets: &targets,
+        plan,
+        sink,
+        progress,
+        reorder: ReorderBuffer::default(),
+        started_at: HashMap::new(),
+        tracks_start_times: progress.wants_heartbeat() || plan.deadline.is_some(),
+        unflushed: false,
     };
     let mut in_flight = JoinSet::new();
-    let mut started_at: HashMap<usize, Instant> = HashMap::new();
-    let mut reorder = ReorderBuffer::default();
     let mut scheduler = Scheduler::new(&targets, plan.per_host);
+    let window = REORDER_WINDOW.max(plan.concurrency);
     // Without a deadline this never fires: the branch below is disabled.
     let deadline = sleep_until(started + plan.deadline.unwrap_or(Duration::ZERO));
     let mut heartbeat = interval_at(started + HEARTBEAT_EVERY, HEARTBEAT_EVERY);
     tokio::pin!(interrupt, deadline);
 
-    loop {
-        while in_flight.len() < plan.concurrency && reorder.text_bytes() < REORDER_MAX_BYTES {
-            let Some(index) = scheduler.next(reorder.next_index() + window) else {
+    'run: loop {
+        while in_flight.len() < plan.concurrency && run.reorder.text_bytes() < REORDER_MAX_BYTES {
+            let Some(index) = scheduler.next(run.reorder.next_index() + window) else {
                 break;
             };
             let targets = Arc::clone(&targets);
             let fetcher = Arc::clone(&fetcher);
             in_flight.spawn(async move { fetcher.fetch(index, &targets[index]).await });
-            started_at.insert(index, Instant::now());
+            if run.tracks_start_times {
+                run.started_at.insert(index, Instant::now());
+            }
+        }
+        // Flush once per wake-up, only before waiting: records stream out as soon
+        // as the engine would otherwise sit idle, with one write for the batch.
+        if !run.flush()? {
+            break;
         }
         let joined = tokio::select! {
             biased;
             signal = &mut interrupt => {
-                stats.stop = Stop::Signal(signal);
+                run.stats.stop = Stop::Signal(signal);
                 break;
             }
             () = &mut deadline, if plan.deadline.is_some() => {
                 in_flight.abort_all();
-                stats.stop = Stop::Deadline;
-                let missed = |index| deadline_record(index, started_at.get(&index));
-                match reorder.emit_all(&targets, sink, missed) {
-                    Ok((emitted, filled)) => {
-                        stats.emitted += emitted;
-                        stats.failed += filled;
-                        stats.cut_off = filled;
-                    }
-                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => stats.stop = Stop::OutputClosed,
-                    Err(err) => return Err(err),
-                }
+                run.cut_off()?;
                 break;
             }
             _ = heartbeat.tick(), if progress.wants_heartbeat() => {
-                let slowest = started_at
-                    .iter()
-                    .min_by_key(|(_, at)| **at)
-                    .map(|(index, at)| (&targets[*index], at.elapsed()));
-                progress.heartbeat(&Pulse {
-                    done: stats.ok + stats.failed,
-                    total: stats.total,
-                    failed: stats.failed,
-                    slowest,
-                });
+                run.heartbeat();
                 continue;
             }
             joined = in_flight.join_next() => joined,
         };
-        let Some(joined) = joined else {
+        let Some(mut joined) = joined else {
             break;
         };
-        // A fetch task never panics by design; if one did, the run cannot vouch
-        // for its record, so report it as an error rather than inventing one.
-        let record = joined.map_err(io::Error::other)?;
-        scheduler.finished(record.index);
-        started_at.remove(&record.index);
-        progress.completed(record.is_ok());
-        let failed_here = !record.is_ok();
-        if failed_here {
-            stats.failed += 1;
-        } else {
-            stats.ok += 1;
-        }
-        let failure = (failed_here && plan.mode == Mode::FailFast).then(|| record.clone());
-        reorder.insert(record);
-        match reorder.emit_ready(&targets, sink, plan.mode) {
-            Ok(count) => stats.emitted += count,
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-                stats.stop = Stop::OutputClosed;
-                break;
+        loop {
+            // A fetch task never panics by design; if one did, the run cannot vouch
+            // for its record, so report it as an error rather than inventing one.
+            let record = joined.map_err(io::Error::other)?;
+            scheduler.finished(record.index);
+            if !run.complete(record)? {
+                break 'run;
             }
-            Err(err) => return Err(err),
-        }
-        if let Some(failure) = failure {
-            stats.stop = Stop::FailFast(failure.index);
-            stats.first_failure = Some(failure);
-            break;
+            match in_flight.try_join_next() {
+                Some(next) => joined = next,
+                None => break,
+            }
         }
     }
     // Dropping the tasks' futures closes their connections: nothing keeps running.
     in_flight.abort_all();
-    stats.elapsed = started.elapsed();
-    Ok(stats)
+    if run.stats.stop != Stop::OutputClosed {
+        run.flush()?;
+    }
+    run.stats.elapsed = started.elapsed();
+    Ok(run.stats)
+}
+
+/// The state of one run that the completion handling needs.
+struct Run<'a> {
+    stats: RunStats,
+    targets: &'a [Target],
+    plan: &'a Plan,
+    sink: &'a mut dyn RecordSink,
+    progress: &'a Progress,
+    reorder: ReorderBuffer,
+    /// When each request in flight started, for the heartbeat and deadline records.
+    started_at: HashMap<usize, Instant>,
+    /// Whether anything needs `started_at`; keeping it costs a map insert per URL.
+    tracks_start_times: bool,
+    unflushed: bool,
+}
+
+impl Run<'_> {
+    /// Files a finished record and writes what is now in order. Returns false when
+    /// the run must stop (fail-fast, or the output closed).
+    fn complete(&mut self, record: Record) -> io::Result<bool> {
+        if self.tracks_start_times {
+            self.started_at.remove(&record.index);
+        }
+        self.progress.completed(record.is_ok());
+        let failed = !record.is_ok();
+        if failed {
+            self.stats.failed += 1;
+        } else {
+            self.stats.ok += 1;
+        }
+        let failure = (failed && self.plan.mode == Mode::FailFast).then(|| record.clone());
+        self.reorder.insert(record);
+        match self
+            .reorder
+            .emit_ready(self.targets, self.sink, self.plan.mode)
+        {
+            Ok(count) => {
+                self.stats.emitted += count;
+                self.unflushed |= count > 0;
+            }
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                self.stats.stop = Stop::OutputClosed;
+                return Ok(false);
+            }
+            Err(err) => return Err(err),
+        }
+        if let Some(failure) = failure {
+            self.stats.stop = Stop::FailFast(failure.index);
+            self.stats.first_failure = Some(failure);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Flushes written records. Returns false if the reader has gone away.
+    fn flush(&mut self) -> io::Result<bool> {
+        if !self.unflushed {
+            return Ok(true);
+        }
+        self.unflushed = false;
+        match self.sink.flush() {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                self.stats.stop = Stop::OutputClosed;
+                Ok(false)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The deadline passed: every URL without a record gets a "deadline" one.
+    fn cut_off(&mut self) -> io::Result<()> {
+        self.stats.stop = Stop::Deadline;
+        let started_at = &self.started_at;
+        let missed = |index| deadline_record(index, started_at.get(&index));
+        match self.reorder.emit_all(self.targets, self.sink, missed) {
+            Ok((emitted, made)) => {
+                self.stats.emitted += emitted;
+                self.stats.failed += made;
+                self.stats.cut_off = made;
+                Ok(())
+            }
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                self.stats.stop = Stop::OutputClosed;
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn heartbeat(&self) {
+        let slowest = self
+            .started_at
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .map(|(index, at)| (&self.targets[*index], at.elapsed()));
+        self.progress.heartbeat(&Pulse {
+            done: self.stats.ok + self.stats.failed,
+            total: self.stats.total,
+            failed: self.stats.failed,
+            slowest,
+        });
+    }
 }
 
 /// The record of a URL the deadline cut off, in flight (started) or never started.

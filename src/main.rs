@@ -7,6 +7,11 @@ use gather::cli::Cli;
 use gather::config::{Config, Environment};
 use gather::exit::ExitCode;
 
+// Each request allocates a dozen small objects in reqwest and hyper; mimalloc
+// serves those markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let code = match run(Cli::parse()) {
         Ok(code) => code,
@@ -16,6 +21,22 @@ fn main() -> std::process::ExitCode {
         }
     };
     code.into()
+}
+
+/// A runtime whose threads fit the machine. gather's work is waiting on sockets;
+/// on two cores or fewer one thread does it with the least overhead and leaves the
+/// other core to the kernel's network stack (or a local server), and only larger
+/// machines gain from spreading TLS handshakes and decoding over workers.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut builder = if cores <= 2 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(cores.min(8));
+        builder
+    };
+    builder.enable_all().build()
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -28,10 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     let config = Config::from_cli(cli, Environment::detect())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = runtime().context("could not start the async runtime")?;
     // The engine runs on this thread, so stdout stays locked and unshared.
     let stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let result = runtime.block_on(gather::run(config, stdout));

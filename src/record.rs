@@ -16,7 +16,8 @@ pub struct Record {
     pub outcome: Result<String, Failure>,
     /// From the start of the request to the record being ready.
     pub elapsed: Duration,
-    /// The URL after redirects, when a response arrived.
+    /// The URL after redirects, when a response arrived from a URL other than the
+    /// one requested; `None` means the request's own URL (or no response).
     pub final_url: Option<Url>,
     /// Body bytes read, after content decoding (gzip and the like).
     pub bytes: u64,

@@ -40,7 +40,7 @@ impl ReorderBuffer {
         self.slots[offset] = Some(record);
     }
 
-    /// Writes every record that is now in order, then flushes once for the batch.
+    /// Writes every record that is now in order (the caller flushes).
     /// Fail-fast output ends at its failure, even if later records are already done.
     pub fn emit_ready(
         &mut self,
@@ -61,9 +61,6 @@ impl ReorderBuffer {
             if mode == Mode::FailFast && !record.is_ok() {
                 break;
             }
-        }
-        if count > 0 {
-            sink.flush()?;
         }
         Ok(count)
     }

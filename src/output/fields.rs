@@ -52,7 +52,11 @@ impl<'a> Fields<'a> {
             line: target.origin.line(),
             index: target.position,
             attempts: record.attempts,
-            final_url: record.final_url.as_ref().map(|u| redact(u).into_owned()),
+            final_url: match (&record.final_url, record.status) {
+                (Some(redirected), _) => Some(redact(redirected).into_owned()),
+                (None, Some(_)) => Some(target.display_url().into_owned()),
+                (None, None) => None,
+            },
             bytes: record.bytes,
         }
     }
