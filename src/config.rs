@@ -9,7 +9,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::cli::Cli;
 use crate::error::UsageError;
-use crate::input::{self, ListSource, Target};
+use crate::input::{self, ListSource, TargetList};
 use crate::limits;
 use crate::output::{FormatKind, FormatOptions};
 use crate::progress::Display;
@@ -94,10 +94,10 @@ impl Terminals {
 }
 
 /// Everything a run needs, checked.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Config {
     /// The URLs, in input order.
-    pub targets: Vec<Target>,
+    pub targets: TargetList,
     /// Characters per page.
     pub chars: usize,
     /// Requests in flight at once, at least 1.
@@ -224,12 +224,12 @@ impl Config {
         }
         if let Some(shard) = cli.shard {
             let listed = targets.len();
-            targets.retain(|target| shard.holds(target.position));
+            targets.retain_positions(|position| shard.holds(position));
             if targets.is_empty() {
                 warnings.push(format!("shard {shard} holds none of the {listed} URLs"));
             }
         }
-        input::mark_recurring_origins(&mut targets);
+        targets.mark_recurring_origins();
         let display = if cli.quiet {
             Display::Off
         } else if terminals.stderr {

@@ -114,7 +114,7 @@ impl Fetcher {
 
     /// Fetches one URL into its record, retrying transient failures; every
     /// failure is data in the record.
-    pub async fn fetch(&self, index: usize, target: &Target) -> Record {
+    pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
         let mut started = None;
         let mut attempts = 0;
         loop {
@@ -155,7 +155,11 @@ impl Fetcher {
     }
 
     /// One request, under the per-request timeout.
-    async fn attempt(&self, target: &Target, progress: &mut Progress) -> Result<String, Failure> {
+    async fn attempt(
+        &self,
+        target: &Target<'_>,
+        progress: &mut Progress,
+    ) -> Result<String, Failure> {
         let exchange = self.exchange(target, progress);
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(Ok((text, response))) => {
@@ -169,10 +173,13 @@ impl Fetcher {
 
     async fn exchange(
         &self,
-        target: &Target,
+        target: &Target<'_>,
         progress: &mut Progress,
     ) -> Result<(String, Response), Failure> {
-        let mut request = self.client.get(target.url.clone());
+        // The list keeps URLs as text to stay small; it was validated on input.
+        let url = Url::parse(target.url)
+            .map_err(|err| Failure::Request(format!("invalid URL: {err}")))?;
+        let mut request = self.client.get(url);
         if !target.origin_recurs {
             // No later URL needs this connection: don't leave it idle in the pool.
             request = request.header(CONNECTION, HeaderValue::from_static("close"));
@@ -180,7 +187,7 @@ impl Fetcher {
         let mut response = request.send().await.map_err(|err| self.classify(err))?;
         let status = response.status().as_u16();
         progress.status = Some(status);
-        if response.url() != &target.url {
+        if response.url().as_str() != target.url {
             progress.final_url = Some(response.url().clone());
         }
         if !self.accept.contains(status) {

@@ -12,7 +12,7 @@ use tokio::time::{interval_at, sleep_until, Instant};
 
 use crate::config::Mode;
 use crate::fetch::Fetcher;
-use crate::input::Target;
+use crate::input::{Target, TargetList};
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
 use crate::reorder::ReorderBuffer;
@@ -31,7 +31,7 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Where finished records go, in input order.
 pub trait RecordSink {
     /// Writes one record; an error ends the run (BrokenPipe ends it quietly).
-    fn emit(&mut self, target: &Target, record: &Record) -> io::Result<()>;
+    fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()>;
     /// Pushes out what has been written so far.
     fn flush(&mut self) -> io::Result<()>;
 }
@@ -95,7 +95,7 @@ impl RunStats {
 /// Fetches every target within `plan`, writing records to `sink` in input order as
 /// soon as each one and all before it are done.
 pub async fn gather(
-    targets: Arc<[Target]>,
+    targets: Arc<TargetList>,
     fetcher: Arc<Fetcher>,
     plan: &Plan,
     interrupt: impl Future<Output = Signal>,
@@ -138,7 +138,7 @@ pub async fn gather(
             };
             let targets = Arc::clone(&targets);
             let fetcher = Arc::clone(&fetcher);
-            in_flight.spawn(async move { fetcher.fetch(index, &targets[index]).await });
+            in_flight.spawn(async move { fetcher.fetch(index, &targets.get(index)).await });
             if run.tracks_start_times {
                 run.started_at.insert(index, Instant::now());
             }
@@ -194,7 +194,7 @@ pub async fn gather(
 /// The state of one run that the completion handling needs.
 struct Run<'a> {
     stats: RunStats,
-    targets: &'a [Target],
+    targets: &'a TargetList,
     plan: &'a Plan,
     sink: &'a mut dyn RecordSink,
     progress: &'a Progress,
@@ -285,7 +285,7 @@ impl Run<'_> {
             .started_at
             .iter()
             .min_by_key(|(_, at)| **at)
-            .map(|(index, at)| (&self.targets[*index], at.elapsed()));
+            .map(|(index, at)| (self.targets.get(*index), at.elapsed()));
         self.progress.heartbeat(&Pulse {
             done: self.stats.ok + self.stats.failed,
             total: self.stats.total,

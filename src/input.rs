@@ -1,4 +1,5 @@
-//! URL lists from arguments, files and stdin, each record tagged with where it came from.
+//! URL lists from arguments, files and stdin, each record tagged with where it came
+//! from, and stored compactly so that long lists cost little memory.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -7,7 +8,6 @@ use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use reqwest::Url;
 
@@ -20,23 +20,26 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// How much of a bad line an error message quotes.
 const QUOTE_CHARS: usize = 120;
 
+/// Bookkeeping bytes per URL, besides the URL's own text (see [`TargetList`]).
+pub const BYTES_PER_URL: usize = std::mem::size_of::<Entry>();
+
 /// Where a URL came from, so records and errors can point back at it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin<'a> {
     /// The Nth URL given on the command line (1-based).
     Argument(usize),
     /// A line of a list file, or of stdin (named `-`).
     Line {
         /// The list's name as the user gave it.
-        list: Arc<str>,
+        list: &'a str,
         /// 1-based line number.
         line: usize,
     },
 }
 
-impl Origin {
+impl<'a> Origin<'a> {
     /// The list file's name, or `None` for a command-line argument.
-    pub fn file(&self) -> Option<&str> {
+    pub fn file(&self) -> Option<&'a str> {
         match self {
             Origin::Argument(_) => None,
             Origin::Line { list, .. } => Some(list),
@@ -52,7 +55,7 @@ impl Origin {
     }
 }
 
-impl fmt::Display for Origin {
+impl fmt::Display for Origin<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Argument(position) => write!(f, "argument {position}"),
@@ -61,13 +64,13 @@ impl fmt::Display for Origin {
     }
 }
 
-/// One URL to fetch.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// The parsed URL; only http and https get this far.
-    pub url: Url,
+/// One URL to fetch, as a view into the [`TargetList`] that holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The URL, validated (http or https) and normalized as the url crate writes it.
+    pub url: &'a str,
     /// Where it was given.
-    pub origin: Origin,
+    pub origin: Origin<'a>,
     /// 0-based position in the whole input (arguments, then lists), before sharding.
     pub position: usize,
     /// A later URL in the list has the same scheme, host and port, so this
@@ -75,21 +78,41 @@ pub struct Target {
     pub origin_recurs: bool,
 }
 
-impl Target {
-    /// A target whose connection is not kept unless [`mark_recurring_origins`] says so.
-    pub fn new(url: Url, origin: Origin) -> Target {
-        Target {
-            url,
-            origin,
-            position: 0,
-            origin_recurs: false,
+impl<'a> Target<'a> {
+    /// The URL as shown in records and messages, with any password masked.
+    pub fn display_url(&self) -> Cow<'a, str> {
+        if !has_password(self.url) {
+            return Cow::Borrowed(self.url);
+        }
+        match Url::parse(self.url) {
+            Ok(url) => Cow::Owned(redact(&url).into_owned()),
+            Err(_) => Cow::Borrowed(self.url),
         }
     }
 
-    /// The URL as shown in records and messages, with any password masked.
-    pub fn display_url(&self) -> Cow<'_, str> {
-        redact(&self.url)
+    /// The host, read off the normalized URL without parsing it again.
+    pub fn host(&self) -> &'a str {
+        let authority = authority(self.url);
+        let host_port = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, rest)| rest);
+        if let Some(bracketed) = host_port.strip_prefix('[') {
+            return bracketed.split(']').next().unwrap_or(bracketed);
+        }
+        host_port.split(':').next().unwrap_or(host_port)
     }
+}
+
+/// `scheme://authority`'s authority part of a normalized URL.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+fn has_password(url: &str) -> bool {
+    authority(url)
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
 
 /// A URL as text with its password, if any, replaced by `***`.
@@ -101,6 +124,117 @@ pub fn redact(url: &Url) -> Cow<'_, str> {
     // Setting a password only fails for URLs that cannot have one, and this one has one.
     let _ = masked.set_password(Some("***"));
     Cow::Owned(masked.into())
+}
+
+/// What a [`TargetList`] keeps per URL besides its text.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+    line: u32,
+    list: u32,
+    position: u32,
+    origin_recurs: bool,
+}
+
+// The documented memory cost per URL depends on this staying small.
+const _: () = assert!(BYTES_PER_URL <= 24);
+
+/// `Entry::list` for a URL given as an argument.
+const ARGUMENT: u32 = u32::MAX;
+
+/// Every URL of a run, compactly: their text back to back in one buffer, plus
+/// [`BYTES_PER_URL`] bytes each, so 200,000 URLs take a few megabytes.
+#[derive(Debug, Default)]
+pub struct TargetList {
+    text: String,
+    entries: Vec<Entry>,
+    lists: Vec<String>,
+}
+
+impl TargetList {
+    /// How many URLs.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The URL at `index`.
+    pub fn get(&self, index: usize) -> Target<'_> {
+        let entry = self.entries[index];
+        let start = entry.start as usize;
+        let origin = match entry.list {
+            ARGUMENT => Origin::Argument(entry.line as usize),
+            list => Origin::Line {
+                list: &self.lists[list as usize],
+                line: entry.line as usize,
+            },
+        };
+        Target {
+            url: &self.text[start..start + entry.len as usize],
+            origin,
+            position: entry.position as usize,
+            origin_recurs: entry.origin_recurs,
+        }
+    }
+
+    /// Every URL, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Target<'_>> {
+        (0..self.len()).map(|index| self.get(index))
+    }
+
+    /// Keeps only the URLs whose 0-based input position passes `keep`.
+    pub fn retain_positions(&mut self, keep: impl Fn(usize) -> bool) {
+        self.entries.retain(|entry| keep(entry.position as usize));
+    }
+
+    /// Marks every URL whose origin appears again later, so the last request to
+    /// each origin can close its connection instead of idling in the pool.
+    pub fn mark_recurring_origins(&mut self) {
+        // Hashes of `scheme://authority`: no allocation per URL, 8 bytes each while
+        // marking. A collision only keeps a connection open that could have closed.
+        let hasher = RandomState::new();
+        let mut later = HashSet::with_capacity(self.entries.len().min(1 << 16));
+        for entry in self.entries.iter_mut().rev() {
+            let start = entry.start as usize;
+            let url = &self.text[start..start + entry.len as usize];
+            let scheme = url.split(':').next().unwrap_or("");
+            entry.origin_recurs = !later.insert(hasher.hash_one((scheme, authority(url))));
+        }
+    }
+
+    fn add_list(&mut self, name: &str) -> u32 {
+        self.lists.push(name.to_string());
+        u32::try_from(self.lists.len() - 1).unwrap_or(ARGUMENT - 1)
+    }
+
+    fn push(&mut self, url: &Url, list: u32, line: usize) -> Result<(), String> {
+        let too_many =
+            || "the input is too large: more than 4 GiB of URLs or 4 billion lines".to_string();
+        let start = u32::try_from(self.text.len()).map_err(|_| too_many())?;
+        let len = u32::try_from(url.as_str().len()).map_err(|_| too_many())?;
+        let line = u32::try_from(line).map_err(|_| too_many())?;
+        let position = u32::try_from(self.entries.len()).map_err(|_| too_many())?;
+        self.text.push_str(url.as_str());
+        self.entries.push(Entry {
+            start,
+            len,
+            line,
+            list,
+            position,
+            origin_recurs: false,
+        });
+        Ok(())
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.entries.shrink_to_fit();
+    }
 }
 
 /// A URL list named on the command line.
@@ -132,18 +266,18 @@ impl ListSource {
 
 /// Gathers every URL from the arguments then the lists, in order, and rejects the
 /// whole input, naming every bad entry, if any entry is not a fetchable URL.
-pub fn collect(args: &[String], lists: &[ListSource]) -> Result<Vec<Target>, UsageError> {
-    let mut targets = Vec::new();
+pub fn collect(args: &[String], lists: &[ListSource]) -> Result<TargetList, UsageError> {
+    let mut targets = TargetList::default();
     let mut bad = Vec::new();
     for (index, arg) in args.iter().enumerate() {
         let origin = Origin::Argument(index + 1);
-        match parse_url(arg.trim()) {
-            Ok(url) => targets.push(Target::new(url, origin)),
-            Err(reason) => bad.push(bad_line(&origin, arg, reason)),
+        let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, ARGUMENT, index + 1));
+        if let Err(reason) = pushed {
+            bad.push(bad_line(&origin, arg, reason));
         }
     }
     for list in lists {
-        let name: Arc<str> = Arc::from(list.name());
+        let name = list.name();
         let result = match list {
             ListSource::Stdin => read_list(io::stdin().lock(), &name, &mut targets, &mut bad),
             ListSource::File(path) => File::open(path)
@@ -158,39 +292,25 @@ pub fn collect(args: &[String], lists: &[ListSource]) -> Result<Vec<Target>, Usa
     if !bad.is_empty() {
         return Err(UsageError::BadInput(bad));
     }
-    for (position, target) in targets.iter_mut().enumerate() {
-        target.position = position;
-    }
+    targets.shrink_to_fit();
     Ok(targets)
 }
 
-/// Sets `origin_recurs` on every target whose origin appears again later, so the
-/// last request to each origin can close its connection instead of idling in the pool.
-pub fn mark_recurring_origins(targets: &mut [Target]) {
-    // Hashes, not origins: no allocation per URL, and 8 bytes each while marking.
-    // A collision only keeps a connection open that could have been closed.
-    let hasher = RandomState::new();
-    let mut later = HashSet::with_capacity(targets.len().min(1 << 16));
-    for target in targets.iter_mut().rev() {
-        let url = &target.url;
-        let key = hasher.hash_one((url.scheme(), url.host_str(), url.port_or_known_default()));
-        target.origin_recurs = !later.insert(key);
-    }
-}
-
-/// Reads one list: trims each line, skips blanks and `#` comments, and parses the rest.
+/// Reads one list named `name`: trims each line, skips blanks and `#` comments,
+/// and adds the rest to `targets`, or to `bad` with the reason.
 pub fn read_list(
     mut reader: impl BufRead,
-    name: &Arc<str>,
-    targets: &mut Vec<Target>,
+    name: &str,
+    targets: &mut TargetList,
     bad: &mut Vec<BadLine>,
 ) -> io::Result<()> {
+    let list = targets.add_list(name);
     let mut buf = Vec::new();
     let mut line_number = 0;
     while let Some(too_long) = read_line_bounded(&mut reader, &mut buf, MAX_LINE_BYTES)? {
         line_number += 1;
         let origin = Origin::Line {
-            list: Arc::clone(name),
+            list: name,
             line: line_number,
         };
         let mut bytes = buf.as_slice();
@@ -215,14 +335,12 @@ pub fn read_list(
             bad.push(bad_line(&origin, text, reason));
             continue;
         }
-        match parse_url(text) {
-            Ok(url) => targets.push(Target::new(url, origin)),
-            Err(reason) => bad.push(bad_line(&origin, text, reason)),
+        if let Err(reason) = parse_url(text).and_then(|url| targets.push(&url, list, line_number)) {
+            bad.push(bad_line(&origin, text, reason));
         }
     }
     Ok(())
 }
-
 /// Reads up to the next `\n` into `buf`, keeping at most `max` bytes.
 /// Returns `None` at end of input, else whether the line was cut short.
 fn read_line_bounded(
@@ -277,7 +395,7 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     }
 }
 
-fn bad_line(origin: &Origin, text: &str, reason: String) -> BadLine {
+fn bad_line(origin: &Origin<'_>, text: &str, reason: String) -> BadLine {
     let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
     if shown.len() < text.len() {
         shown.push('…');
@@ -293,11 +411,15 @@ fn bad_line(origin: &Origin, text: &str, reason: String) -> BadLine {
 mod tests {
     use super::*;
 
-    fn parse(list: &[u8]) -> (Vec<Target>, Vec<BadLine>) {
-        let mut targets = Vec::new();
+    fn parse(list: &[u8]) -> (TargetList, Vec<BadLine>) {
+        let mut targets = TargetList::default();
         let mut bad = Vec::new();
-        read_list(list, &Arc::from("list.txt"), &mut targets, &mut bad).unwrap();
+        read_list(list, "list.txt", &mut targets, &mut bad).unwrap();
         (targets, bad)
+    }
+
+    fn args(urls: &[&str]) -> Vec<String> {
+        urls.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -306,7 +428,7 @@ mod tests {
         assert!(bad.is_empty());
         let got: Vec<_> = targets
             .iter()
-            .map(|t| (t.url.as_str().to_string(), t.origin.to_string()))
+            .map(|t| (t.url.to_string(), t.origin.to_string()))
             .collect();
         assert_eq!(
             got,
@@ -321,7 +443,8 @@ mod tests {
     fn keeps_duplicates_in_order() {
         let (targets, _) = parse(b"http://a.example/\nhttp://a.example/\n");
         assert_eq!(targets.len(), 2);
-        assert_eq!(targets[1].origin.line(), 2);
+        assert_eq!(targets.get(1).origin.line(), 2);
+        assert_eq!(targets.get(1).position, 1);
     }
 
     #[test]
@@ -353,7 +476,7 @@ mod tests {
         list.extend_from_slice(b"\nhttp://b.example/\n");
         let (targets, bad) = parse(&list);
         assert_eq!(targets.len(), 1);
-        assert_eq!(targets[0].origin.line(), 2);
+        assert_eq!(targets.get(0).origin.line(), 2);
         assert_eq!(bad.len(), 1);
         assert!(bad[0].reason.contains("longer than"));
         assert!(bad[0].text.chars().count() <= QUOTE_CHARS + 1);
@@ -361,34 +484,63 @@ mod tests {
 
     #[test]
     fn only_origins_with_a_later_url_keep_their_connection() {
-        let args: Vec<String> = [
+        let urls = args(&[
             "http://a.example/1",
             "http://b.example/",
             "http://a.example:80/2",
             "https://a.example/",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let mut targets = collect(&args, &[]).unwrap();
-        mark_recurring_origins(&mut targets);
+        ]);
+        let mut targets = collect(&urls, &[]).unwrap();
+        targets.mark_recurring_origins();
         let recurs: Vec<bool> = targets.iter().map(|t| t.origin_recurs).collect();
         assert_eq!(recurs, [true, false, false, false]);
     }
 
     #[test]
+    fn hosts_are_read_off_the_normalized_url() {
+        let urls = args(&[
+            "http://user:pw@Example.COM:8080/x?y",
+            "https://[::1]:8443/",
+            "http://127.0.0.1/",
+        ]);
+        let targets = collect(&urls, &[]).unwrap();
+        let hosts: Vec<&str> = targets.iter().map(|t| t.host()).collect();
+        assert_eq!(hosts, ["example.com", "::1", "127.0.0.1"]);
+    }
+
+    #[test]
     fn a_password_is_masked_for_display() {
-        let target = Target::new(
-            parse_url("https://user:hunter2@a.example/p").unwrap(),
-            Origin::Argument(1),
-        );
-        assert_eq!(target.display_url(), "https://user:***@a.example/p");
+        let targets = collect(
+            &args(&[
+                "https://user:hunter2@a.example/p",
+                "https://user@b.example/",
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(targets.get(0).display_url(), "https://user:***@a.example/p");
+        assert_eq!(targets.get(1).display_url(), "https://user@b.example/");
+    }
+
+    #[test]
+    fn sharding_keeps_positions() {
+        let mut targets = collect(
+            &args(&[
+                "http://a.example/0",
+                "http://a.example/1",
+                "http://a.example/2",
+            ]),
+            &[],
+        )
+        .unwrap();
+        targets.retain_positions(|p| p % 2 == 0);
+        let kept: Vec<(usize, &str)> = targets.iter().map(|t| (t.position, t.url)).collect();
+        assert_eq!(kept, [(0, "http://a.example/0"), (2, "http://a.example/2")]);
     }
 
     #[test]
     fn arguments_are_numbered_from_one() {
-        let args = vec!["http://a.example/".to_string(), "nope".to_string()];
-        let err = collect(&args, &[]).unwrap_err();
+        let err = collect(&args(&["http://a.example/", "nope"]), &[]).unwrap_err();
         let message = err.to_string();
         assert!(message.contains("argument 2"), "{message}");
         assert!(message.starts_with("1 bad entry"), "{message}");

@@ -27,7 +27,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::gather::{Plan, RunStats, Stop};
-use crate::input::Target;
+use crate::input::TargetList;
 use crate::output::{formatter, summary, Output, RunEnd};
 use crate::progress::Progress;
 
@@ -39,7 +39,7 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
         eprintln!("gather: warning: {warning}");
     }
     let fetcher = Arc::new(Fetcher::new(&config)?);
-    let targets: Arc<[Target]> = config.targets.into();
+    let targets = Arc::new(config.targets);
     let plan = Plan {
         concurrency: config.concurrency,
         mode: config.mode,
@@ -82,7 +82,7 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
     Ok(stats)
 }
 
-fn closed_before_start(targets: &[Target]) -> RunStats {
+fn closed_before_start(targets: &TargetList) -> RunStats {
     RunStats {
         total: targets.len(),
         ok: 0,
@@ -95,14 +95,14 @@ fn closed_before_start(targets: &[Target]) -> RunStats {
     }
 }
 
-fn report(stats: &RunStats, targets: &[Target], show_summary: bool) {
+fn report(stats: &RunStats, targets: &TargetList, show_summary: bool) {
     if stats.stop == Stop::OutputClosed {
         return;
     }
     if let Some(record) = &stats.first_failure {
         eprintln!(
             "gather: failed: {}",
-            summary::failure_line(&targets[record.index], record)
+            summary::failure_line(&targets.get(record.index), record)
         );
     }
     if let Some(line) = summary::stop_line(stats) {

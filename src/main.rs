@@ -7,11 +7,6 @@ use gather::cli::Cli;
 use gather::config::{Config, Environment};
 use gather::exit::ExitCode;
 
-// Each request allocates a dozen small objects in reqwest and hyper; mimalloc
-// serves those markedly faster than the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let code = match run(Cli::parse()) {
         Ok(code) => code,

@@ -29,7 +29,7 @@ pub struct Pulse<'a> {
     /// URLs failed so far.
     pub failed: usize,
     /// The request in flight the longest, and for how long.
-    pub slowest: Option<(&'a Target, Duration)>,
+    pub slowest: Option<(Target<'a>, Duration)>,
 }
 
 /// The progress display of one run; every method is a no-op where it does not apply.

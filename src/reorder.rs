@@ -5,7 +5,7 @@ use std::io;
 
 use crate::config::Mode;
 use crate::gather::RecordSink;
-use crate::input::Target;
+use crate::input::TargetList;
 use crate::record::Record;
 
 /// Finished records waiting for the ones before them.
@@ -44,7 +44,7 @@ impl ReorderBuffer {
     /// Fail-fast output ends at its failure, even if later records are already done.
     pub fn emit_ready(
         &mut self,
-        targets: &[Target],
+        targets: &TargetList,
         sink: &mut dyn RecordSink,
         mode: Mode,
     ) -> io::Result<usize> {
@@ -56,7 +56,7 @@ impl ReorderBuffer {
             self.slots.pop_front();
             self.text_bytes -= text_len(&record);
             self.next_index += 1;
-            sink.emit(&targets[record.index], &record)?;
+            sink.emit(&targets.get(record.index), &record)?;
             count += 1;
             if mode == Mode::FailFast && !record.is_ok() {
                 break;
@@ -71,7 +71,7 @@ impl ReorderBuffer {
     /// `missing` for each URL that has none. Returns (written, made).
     pub fn emit_all(
         &mut self,
-        targets: &[Target],
+        targets: &TargetList,
         sink: &mut dyn RecordSink,
         mut missing: impl FnMut(usize) -> Record,
     ) -> io::Result<(usize, usize)> {
@@ -88,7 +88,7 @@ impl ReorderBuffer {
                 }
             };
             self.next_index += 1;
-            sink.emit(&targets[record.index], &record)?;
+            sink.emit(&targets.get(record.index), &record)?;
             written += 1;
         }
         sink.flush()?;

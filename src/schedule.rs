@@ -4,12 +4,12 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
-use crate::input::Target;
+use crate::input::TargetList;
 
 /// Decides launch order. URLs whose host is at its `--per-host` limit wait in a
 /// queue of their own, so they never hold a slot another host could use.
 pub struct Scheduler<'a> {
-    targets: &'a [Target],
+    targets: &'a TargetList,
     per_host: Option<usize>,
     next_new: usize,
     in_flight_by_host: HashMap<&'a str, usize>,
@@ -20,7 +20,7 @@ pub struct Scheduler<'a> {
 
 impl<'a> Scheduler<'a> {
     /// A scheduler over `targets`, with an optional per-host limit.
-    pub fn new(targets: &'a [Target], per_host: Option<usize>) -> Scheduler<'a> {
+    pub fn new(targets: &'a TargetList, per_host: Option<usize>) -> Scheduler<'a> {
         Scheduler {
             targets,
             per_host,
@@ -44,7 +44,7 @@ impl<'a> Scheduler<'a> {
             let Some(limit) = self.per_host else {
                 return Some(index);
             };
-            let host = host_of(&self.targets[index]);
+            let host = self.targets.get(index).host();
             let in_flight = self.in_flight_by_host.entry(host).or_default();
             if *in_flight < limit {
                 *in_flight += 1;
@@ -63,7 +63,7 @@ impl<'a> Scheduler<'a> {
         if self.per_host.is_none() {
             return;
         }
-        let host = host_of(&self.targets[index]);
+        let host = self.targets.get(index).host();
         let next = self
             .waiting_by_host
             .get_mut(host)
@@ -84,19 +84,13 @@ impl<'a> Scheduler<'a> {
     }
 }
 
-fn host_of(target: &Target) -> &str {
-    target.url.host_str().unwrap_or("")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{parse_url, Origin};
 
-    fn targets(urls: &[&str]) -> Vec<Target> {
-        urls.iter()
-            .map(|u| Target::new(parse_url(u).unwrap(), Origin::Argument(1)))
-            .collect()
+    fn targets(urls: &[&str]) -> TargetList {
+        let args: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+        crate::input::collect(&args, &[]).unwrap()
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The fields of `record`, which belongs to `target`.
-    pub fn new(target: &'a Target, record: &'a Record) -> Fields<'a> {
+    pub fn new(target: &Target<'a>, record: &'a Record) -> Fields<'a> {
         let failure = record.outcome.as_ref().err();
         Fields {
             url: target.display_url().into_owned(),

@@ -35,7 +35,7 @@ impl Github {
     fn annotate(
         &mut self,
         out: &mut dyn Write,
-        target: &Target,
+        target: &Target<'_>,
         record: &Record,
     ) -> io::Result<()> {
         let f = Fields::new(target, record);
@@ -56,7 +56,7 @@ impl Github {
         Ok(())
     }
 
-    fn add_row(&mut self, target: &Target, f: &Fields) {
+    fn add_row(&mut self, target: &Target<'_>, f: &Fields) {
         if self.row_count >= SUMMARY_ROWS {
             self.rows_left_out += 1;
             return;
@@ -102,13 +102,18 @@ impl Github {
 }
 
 impl Format for Github {
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         self.annotate(out, target, record)
     }
 
     fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
         if let Some(record) = run.unreported_failure() {
-            self.annotate(out, &run.targets[record.index], record)?;
+            self.annotate(out, &run.targets.get(record.index), record)?;
         }
         // A summary that cannot be written must not hide the records: say so on stderr.
         if let Err(err) = self.write_summary(run) {

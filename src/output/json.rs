@@ -18,7 +18,12 @@ impl Format for Json {
         out.write_all(b"[")
     }
 
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
         serde_json::to_writer(&mut *out, &Fields::new(target, record))?;
         self.written += 1;

@@ -11,7 +11,12 @@ use crate::record::Record;
 pub struct Jsonl;
 
 impl Format for Jsonl {
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         serde_json::to_writer(&mut *out, &Fields::new(target, record))?;
         out.write_all(b"\n")
     }

@@ -20,7 +20,7 @@ pub struct Junit {
 }
 
 impl Junit {
-    fn add_record(&mut self, target: &Target, record: &Record) {
+    fn add_record(&mut self, target: &Target<'_>, record: &Record) {
         let f = Fields::new(target, record);
         self.tests += 1;
         self.open_case(target, &f.url, record.elapsed.as_secs_f64());
@@ -47,7 +47,7 @@ impl Junit {
         self.cases.push_str("    </testcase>\n");
     }
 
-    fn add_skipped(&mut self, target: &Target, why: &str) {
+    fn add_skipped(&mut self, target: &Target<'_>, why: &str) {
         self.tests += 1;
         self.skipped += 1;
         self.open_case(target, &target.display_url(), 0.0);
@@ -55,7 +55,7 @@ impl Junit {
         self.cases.push_str("    </testcase>\n");
     }
 
-    fn open_case(&mut self, target: &Target, url: &str, secs: f64) {
+    fn open_case(&mut self, target: &Target<'_>, url: &str, secs: f64) {
         let file = target.origin.file().unwrap_or("arguments");
         let _ = writeln!(
             self.cases,
@@ -69,7 +69,12 @@ impl Junit {
 }
 
 impl Format for Junit {
-    fn record(&mut self, _out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        _out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         self.add_record(target, record);
         Ok(())
     }
@@ -80,13 +85,13 @@ impl Format for Junit {
         let mut failure_written = false;
         for (index, target) in run.unreported() {
             if let Some(record) = failure.filter(|r| !failure_written && r.index < index) {
-                self.add_record(&run.targets[record.index], record);
+                self.add_record(&run.targets.get(record.index), record);
                 failure_written = true;
             }
-            self.add_skipped(target, why);
+            self.add_skipped(&target, why);
         }
         if let Some(record) = failure.filter(|_| !failure_written) {
-            self.add_record(&run.targets[record.index], record);
+            self.add_record(&run.targets.get(record.index), record);
         }
         let secs = run.stats.elapsed.as_secs_f64();
         let counts = format!(

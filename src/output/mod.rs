@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use crate::gather::{RecordSink, RunStats};
-use crate::input::Target;
+use crate::input::{Target, TargetList};
 use crate::record::Record;
 
 /// The formats `--format` accepts.
@@ -51,13 +51,13 @@ pub struct RunEnd<'a> {
     /// What happened.
     pub stats: &'a RunStats,
     /// Every URL of the run, in input order.
-    pub targets: &'a [Target],
+    pub targets: &'a TargetList,
 }
 
 impl RunEnd<'_> {
     /// The URLs that got no record in the output (cancelled, not started, or done
     /// after a gap), except the failure that stopped the run, if it is among them.
-    pub fn unreported(&self) -> impl Iterator<Item = (usize, &Target)> {
+    pub fn unreported(&self) -> impl Iterator<Item = (usize, Target<'_>)> {
         let failure = self.unreported_failure().map(|r| r.index);
         self.targets
             .iter()
@@ -82,7 +82,12 @@ pub trait Format {
         Ok(())
     }
     /// Writes one record.
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()>;
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()>;
     /// Writes whatever comes after the last record.
     fn finish(&mut self, _out: &mut dyn Write, _run: &RunEnd) -> io::Result<()> {
         Ok(())
@@ -126,7 +131,7 @@ impl<W: Write> Output<W> {
 }
 
 impl<W: Write> RecordSink for Output<W> {
-    fn emit(&mut self, target: &Target, record: &Record) -> io::Result<()> {
+    fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()> {
         self.format.record(&mut self.out, target, record)
     }
 

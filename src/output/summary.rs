@@ -6,7 +6,7 @@ use crate::record::{Record, Secs};
 use crate::signals::Signal;
 
 /// Names a failed URL, where it came from, and why: `URL (file:line): reason`.
-pub fn failure_line(target: &Target, record: &Record) -> String {
+pub fn failure_line(target: &Target<'_>, record: &Record) -> String {
     let reason = match &record.outcome {
         Err(failure) => failure.to_string(),
         Ok(_) => "succeeded".to_string(),

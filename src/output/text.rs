@@ -24,7 +24,12 @@ impl Text {
 }
 
 impl Format for Text {
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         if !self.first {
             out.write_all(b"\n")?;
         }

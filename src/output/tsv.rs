@@ -20,7 +20,12 @@ impl Format for Tsv {
         out.write_all(HEADER.as_bytes())
     }
 
-    fn record(&mut self, out: &mut dyn Write, target: &Target, record: &Record) -> io::Result<()> {
+    fn record(
+        &mut self,
+        out: &mut dyn Write,
+        target: &Target<'_>,
+        record: &Record,
+    ) -> io::Result<()> {
         let f = Fields::new(target, record);
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
         let columns: [Cow<str>; 13] = [
