@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of gather and its peers against one local server.
+
+Run through bench/compare.sh, which builds gather and the server. Every workload
+runs each tool RUNS times, interleaved (tool A, tool B, tool A, ...) so that the
+machine's noise falls on all of them alike, and reports medians and ratios.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+GATHER = os.environ["GATHER"]
+BASE = os.environ["BASE"]  # the bench server, e.g. http://127.0.0.1:PORT
+RUNS = int(os.environ.get("RUNS", "5"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORK = tempfile.mkdtemp(prefix="gather-bench-")
+
+
+TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
+def run(cmd):
+    """Runs cmd with output discarded; returns (seconds, peak RSS in MiB or None, exit code).
+
+    Peak RSS comes from GNU time: a child's own ru_maxrss would include this
+    Python process, which it was forked from (maxrss survives exec).
+    """
+    rss_file = os.path.join(WORK, "rss")
+    wrapped = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else cmd
+    start = time.perf_counter()
+    code = subprocess.call(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=WORK)
+    wall = time.perf_counter() - start
+    rss = None
+    if TIME:
+        with open(rss_file) as f:
+            lines = f.read().split()
+        rss = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else None
+    return wall, rss, code
+
+
+def interleaved(commands, runs=RUNS):
+    """{label: cmd} -> {label: (median seconds, median peak MiB, exit codes seen)}."""
+    samples = {label: [] for label in commands}
+    for _ in range(runs):
+        for label, cmd in commands.items():
+            samples[label].append(run(cmd))
+    def median_rss(runs_):
+        known = [s[1] for s in runs_ if s[1] is not None]
+        return statistics.median(known) if known else None
+
+    return {
+        label: (statistics.median(s[0] for s in runs_), median_rss(runs_), sorted({s[2] for s in runs_}))
+        for label, runs_ in samples.items()
+    }
+
+
+def mib(rss):
+    return "n/a" if rss is None else f"{rss:.1f} MiB"
+
+
+def url_file(name, urls):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        f.write("\n".join(urls) + "\n")
+    return path
+
+
+def wrk_rate(url, connections=64, seconds=3):
+    """Median requests per second wrk reaches on one URL."""
+    rates = []
+    for _ in range(RUNS):
+        out = subprocess.run(
+            ["wrk", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True
+        ).stdout
+        rates += [float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec")]
+    return statistics.median(rates)
+
+
+def table(title, rows, header):
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+    sys.stdout.flush()
+
+
+def small_pages():
+    count = 10_000
+    urls = url_file("small.txt", [f"{BASE}/small/{i}" for i in range(count)])
+    commands = {"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]}
+    if shutil.which("wget2"):
+        commands["wget2 --max-threads=64"] = ["wget2", "-q", "--max-threads=64", "-O", "/dev/null", "-i", urls]
+    if shutil.which("curl"):
+        config = os.path.join(WORK, "curl.cfg")
+        with open(config, "w") as f:
+            for i in range(count):
+                f.write(f'url = "{BASE}/small/{i}"\noutput = "/dev/null"\n')
+        commands["curl --parallel-max 64"] = ["curl", "-s", "--parallel", "--parallel-max", "64", "-K", config]
+    if shutil.which("lychee"):
+        commands["lychee -j 64"] = ["lychee", "--no-progress", "--max-concurrency", "64", urls]
+    try:
+        import aiohttp  # noqa: F401
+
+        commands["python asyncio+aiohttp"] = [sys.executable, os.path.join(HERE, "baseline.py"), "-j", "64", "-n", "100", urls]
+    except ImportError:
+        pass
+    results = interleaved(commands)
+    gather_rate = count / results["gather"][0]
+    rows = []
+    if shutil.which("wrk"):
+        rate = wrk_rate(f"{BASE}/small/1")
+        rows.append(("wrk -c64 (one URL, keep-alive)", "–", f"{rate:,.0f}", f"gather = {gather_rate / rate:.2f}× wrk", "–"))
+    for label, (secs, rss, codes) in results.items():
+        rate = count / secs
+        ratio = "–" if label == "gather" else f"gather {gather_rate / rate:.2f}× faster"
+        rows.append((label, f"{secs * 1000:.0f} ms", f"{rate:,.0f}", ratio, mib(rss) + ("" if codes == [0] else f" (exit {codes})")))
+    table(f"{count:,} small pages (1 KiB), -j 64 -n 100 (median of {RUNS})", rows, ["tool", "wall", "requests/s", "ratio", "peak RSS"])
+
+
+def big_pages():
+    urls = url_file("big.txt", [f"{BASE}/big/{i}" for i in range(20)])
+    results = interleaved({"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]})
+    secs, rss, codes = results["gather"]
+    table(
+        f"20 pages of 100 MiB each, -n 100 (median of {RUNS})",
+        [("gather", f"{secs * 1000:.0f} ms", mib(rss), codes)],
+        ["tool", "wall (target < 500 ms)", "peak RSS (target < 64 MiB)", "exit"],
+    )
+
+
+def latency_bound():
+    urls = url_file("delay.txt", [f"{BASE}/delay/50/{i}" for i in range(1000)])
+    ideal = 1000 / 64 * 0.050
+    head = url_file("hol.txt", [f"{BASE}/delay/2000/head"] + [f"{BASE}/delay/100/{i}" for i in range(320)])
+    results = interleaved(
+        {
+            "1,000 URLs × 50 ms, -j 64": [GATHER, "-q", "-j", "64", "-i", urls],
+            "2 s head + 320 × 100 ms, -j 16": [GATHER, "-q", "-j", "16", "-i", head],
+        }
+    )
+    rows = []
+    for (label, (secs, _, codes)), (target, stall) in zip(
+        results.items(), [(ideal, None), (2.2, 2.0 + 320 / 16 * 0.1)]
+    ):
+        note = f"{secs / target:.2f}× ideal {target:.2f} s" if stall is None else f"target ≈ {target} s; a head-of-line stall would take {stall:.1f} s"
+        rows.append((label, f"{secs:.2f} s", note, codes))
+    table(f"Latency-bound lists (median of {RUNS})", rows, ["workload", "wall", "against", "exit"])
+
+
+def single_url():
+    url = f"{BASE}/small/1"
+    commands = {"gather URL": [GATHER, "-q", url]}
+    if shutil.which("curl"):
+        commands["curl -s URL"] = ["curl", "-s", "-o", "/dev/null", url]
+    results = interleaved(commands, runs=max(RUNS, 30))
+    gather_secs = results["gather URL"][0]
+    rows = [
+        (label, f"{secs * 1000:.1f} ms", "–" if label == "gather URL" else f"gather {secs / gather_secs:.2f}× faster")
+        for label, (secs, _, _) in results.items()
+    ]
+    table("One local URL (median of 30)", rows, ["command", "wall", "ratio"])
+
+
+def scaling():
+    rows = []
+    for count in (10_000, 100_000, 200_000, 1_000_000):
+        urls = url_file(f"scale-{count}.txt", [f"{BASE}/small/{i}" for i in range(count)])
+        runs = RUNS if count <= 200_000 else 1
+        secs, rss, codes = interleaved({"gather": [GATHER, "-q", "-j", "64", "-i", urls]}, runs=runs)["gather"]
+        rows.append((f"{count:,}", f"{secs:.2f} s", f"{count / secs:,.0f}", mib(rss), codes))
+    table("Cost by list length (small pages, -j 64)", rows, ["URLs", "wall", "requests/s", "peak RSS", "exit"])
+
+
+if __name__ == "__main__":
+    only = sys.argv[1:]
+    for name, workload in [
+        ("small", small_pages),
+        ("big", big_pages),
+        ("latency", latency_bound),
+        ("single", single_url),
+        ("scaling", scaling),
+    ]:
+        if not only or name in only:
+            workload()
+    shutil.rmtree(WORK, ignore_errors=True)

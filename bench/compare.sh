@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Benchmarks gather side by side with wrk, wget2, curl --parallel, lychee and a
+# Python asyncio + aiohttp script (each only if installed) against the project's
+# own local server, and prints Markdown tables of medians and ratios.
+#
+#   bench/compare.sh                 # every workload, 5 runs each
+#   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling
+#
+# Peers on Debian/Ubuntu: apt-get install wrk wget2 curl; pip install aiohttp
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --quiet
+cargo build --release --quiet --example bench_server
+
+server_out=$(mktemp)
+./target/release/examples/bench_server > "$server_out" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -f "$server_out"' EXIT
+for _ in $(seq 50); do
+  [ -s "$server_out" ] && break
+  sleep 0.1
+done
+base=$(head -1 "$server_out")
+
+echo "## gather benchmark, $(date -u +%Y-%m-%d)"
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr);" \
+     "server: target/release/examples/bench_server (1 thread) on $base"
+for tool in wrk wget2 curl lychee python3; do
+  if command -v "$tool" >/dev/null; then
+    echo "- $tool: $("$tool" --version 2>&1 | head -1)"
+  fi
+done
+GATHER="$PWD/target/release/gather" BASE="$base" python3 bench/compare.py "$@"
