@@ -53,7 +53,7 @@ pub struct Terminals {
     pub stdin: bool,
     /// stdout is a terminal (so control characters are escaped).
     pub stdout: bool,
-    /// stderr is a terminal (so the progress bar is drawn).
+    /// stderr is a terminal that can draw a progress bar (TERM set, not "dumb").
     pub stderr: bool,
 }
 
@@ -88,7 +88,10 @@ impl Terminals {
         Terminals {
             stdin: std::io::stdin().is_terminal(),
             stdout: std::io::stdout().is_terminal(),
-            stderr: std::io::stderr().is_terminal(),
+            // indicatif draws nothing on a terminal without a usable TERM; such a
+            // terminal gets the plain heartbeat instead of a bar that never shows.
+            stderr: std::io::stderr().is_terminal()
+                && std::env::var_os("TERM").is_some_and(|term| !term.is_empty() && term != "dumb"),
         }
     }
 }

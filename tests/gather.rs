@@ -4,7 +4,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{gather, gather_process, json_lines, seed, server, urls, Rng, Running};
+use support::{gather, gather_process, json_lines, on_terminal, seed, server, urls, Rng, Running};
 
 fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -454,6 +454,34 @@ fn a_closed_pipe_ends_the_run_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn with_no_url_and_stdin_a_terminal_it_says_how_to_give_urls() {
+    let shown = on_terminal("");
+    assert!(shown.contains("no URLs given"), "{shown:?}");
+    assert!(shown.contains("-i FILE"), "{shown:?}");
+}
+
+#[test]
+fn a_progress_bar_is_drawn_only_when_stderr_is_a_terminal() {
+    let s = server();
+    let args = format!("{} {}", s.url("/ok/bar-1"), s.url("/delay/1500/bar-2"));
+    let shown = on_terminal(&args);
+    assert!(
+        shown.contains("ETA"),
+        "no progress bar on a terminal: {shown:?}"
+    );
+    assert!(shown.contains("2 ok, 0 failed"), "{shown:?}");
+    let piped = gather()
+        .args([s.url("/ok/bar-3"), s.url("/delay/1500/bar-4")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(
+        !stderr.contains("ETA"),
+        "a bar was drawn into a pipe: {stderr}"
+    );
 }
 
 fn tempdir() -> std::path::PathBuf {

@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Output;
 
-use support::{gather, json_lines, server};
+use support::{gather, json_lines, on_terminal, server};
 
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -335,22 +335,6 @@ fn dns_failures_are_reported_per_url() {
     for record in &records {
         assert_eq!(record["error_kind"], "dns", "{record}");
     }
-}
-
-/// Runs gather with stdout (and stderr) on a pseudo-terminal, as a person would see it.
-fn on_terminal(args: &str) -> String {
-    let output = std::process::Command::new("script")
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            &format!("{} {args}", env!("CARGO_BIN_EXE_gather")),
-            "/dev/null",
-        ])
-        .env_clear()
-        .output()
-        .expect("script(1) from util-linux runs a command on a pseudo-terminal");
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]

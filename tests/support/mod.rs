@@ -133,3 +133,22 @@ impl Running {
         (status.code(), rest, stderr)
     }
 }
+
+/// Runs gather with stdin, stdout and stderr on a pseudo-terminal, as a person at a
+/// terminal would, and returns everything the terminal showed.
+pub fn on_terminal(args: &str) -> String {
+    let output = std::process::Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_gather")),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux runs a command on a pseudo-terminal");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
