@@ -146,10 +146,20 @@ fn junit_has_a_testcase_per_url_with_failures_and_counts() {
         Some(s.url("/status/500/junit").as_str())
     );
     assert_eq!(
-        cases[1].attribute("file"),
+        cases[1].attribute("classname"),
         Some(list.display().to_string().as_str())
     );
-    assert_eq!(cases[1].attribute("line"), Some("3"));
+    let out = cases[1]
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .expect("system-out");
+    let source = format!("source: {}:3\n", list.display());
+    assert!(
+        out.text().unwrap_or_default().starts_with(&source),
+        "{:?}",
+        out.text()
+    );
+    keeps_to_jenkins_schema(&doc);
     let failure = cases[1]
         .children()
         .find(|n| n.has_tag_name("failure"))
@@ -160,6 +170,55 @@ fn junit_has_a_testcase_per_url_with_failures_and_counts() {
         .starts_with("HTTP 500"));
     assert_eq!(failure.attribute("type"), Some("status"));
     assert!(!cases[0].children().any(|n| n.has_tag_name("failure")));
+}
+
+/// The attribute and element rules of Jenkins' junit-10.xsd, which the strictest
+/// reporters validate against: anything else there makes the report invalid.
+fn keeps_to_jenkins_schema(doc: &roxmltree::Document) {
+    let allowed: &[(&str, &[&str])] = &[
+        (
+            "testsuites",
+            &["name", "time", "tests", "failures", "errors"],
+        ),
+        (
+            "testsuite",
+            &["name", "tests", "failures", "errors", "time", "skipped"],
+        ),
+        ("testcase", &["name", "time", "classname"]),
+        ("failure", &["type", "message"]),
+        ("skipped", &["type", "message"]),
+        ("system-out", &[]),
+    ];
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        let (_, attributes) = allowed
+            .iter()
+            .find(|(name, _)| *name == tag)
+            .unwrap_or_else(|| panic!("element <{tag}> is not in the schema"));
+        for attribute in node.attributes() {
+            assert!(
+                attributes.contains(&attribute.name()),
+                "<{tag} {}> is not in the schema",
+                attribute.name()
+            );
+        }
+        if let Some(time) = node.attribute("time") {
+            assert!(
+                time.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                "time {time:?}"
+            );
+        }
+    }
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    for required in ["name", "tests", "failures", "errors"] {
+        assert!(
+            suite.attribute(required).is_some(),
+            "testsuite needs {required}"
+        );
+    }
 }
 
 #[test]
@@ -196,6 +255,7 @@ fn junit_marks_urls_a_fail_fast_run_never_fetched_as_skipped() {
         .filter(|n| n.has_tag_name("skipped"))
         .count();
     assert_eq!(skipped, 2);
+    keeps_to_jenkins_schema(&doc);
 }
 
 #[test]
