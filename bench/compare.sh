@@ -6,7 +6,8 @@
 #   bench/compare.sh                 # every workload, 5 runs each
 #   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling
 #
-# Peers on Debian/Ubuntu: apt-get install wrk wget2 curl; pip install aiohttp
+# Peers on Debian/Ubuntu: apt-get install wrk wget2 curl time; pip install aiohttp;
+# cargo install lychee --locked
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -9,11 +9,12 @@ use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::cli::Cli;
 use crate::error::UsageError;
-use crate::input::{self, ListSource, TargetList};
+use crate::input::{self, ListSource};
 use crate::limits;
 use crate::output::{FormatKind, FormatOptions};
 use crate::progress::Display;
 use crate::status::StatusSet;
+use crate::targets::TargetList;
 
 /// Default for `-n`: characters printed per page.
 pub const DEFAULT_CHARS: usize = 100;

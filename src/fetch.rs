@@ -13,9 +13,9 @@ use reqwest::{redirect, Client, Response, Url};
 
 use crate::config::Config;
 use crate::decode::{charset_from_content_type, PrefixDecoder};
-use crate::input::{redact, Target};
 use crate::record::{Failure, Record};
 use crate::status::StatusSet;
+use crate::targets::{redact, Target};
 
 /// After the prefix, read at most this much more so the connection can be reused;
 /// a larger remainder is cheaper to abandon with the connection.

@@ -12,12 +12,12 @@ use tokio::time::{interval_at, sleep_until, Instant};
 
 use crate::config::Mode;
 use crate::fetch::Fetcher;
-use crate::input::{Target, TargetList};
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
 use crate::reorder::ReorderBuffer;
 use crate::schedule::Scheduler;
 use crate::signals::Signal;
+use crate::targets::{Target, TargetList};
 
 /// Records that may wait for a slow head before launching stops: enough that a
 /// slow first URL does not stall the rest, small enough that memory stays flat.

@@ -18,6 +18,7 @@ pub mod reorder;
 pub mod schedule;
 pub mod signals;
 pub mod status;
+pub mod targets;
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -27,9 +28,9 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::gather::{Plan, RunStats, Stop};
-use crate::input::TargetList;
 use crate::output::{formatter, summary, Output, RunEnd};
 use crate::progress::Progress;
+use crate::targets::TargetList;
 
 /// Runs gather: fetches every URL in `config`, writes records to `stdout`, and
 /// reports on stderr. URL failures are in the returned stats, not errors; an `Err`

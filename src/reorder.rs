@@ -5,8 +5,8 @@ use std::io;
 
 use crate::config::Mode;
 use crate::gather::RecordSink;
-use crate::input::TargetList;
 use crate::record::Record;
+use crate::targets::TargetList;
 
 /// Finished records waiting for the ones before them.
 #[derive(Default)]

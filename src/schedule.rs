@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 
-use crate::input::TargetList;
+use crate::targets::TargetList;
 
 /// Decides launch order. URLs whose host is at its `--per-host` limit wait in a
 /// queue of their own, so they never hold a slot another host could use.

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::input::{redact, Target};
 use crate::record::Record;
+use crate::targets::{redact, Target};
 
 /// One record as named fields; `text` and `error` are never both set.
 #[derive(Serialize)]

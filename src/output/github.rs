@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use super::fields::Fields;
 use super::{Format, RunEnd};
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// Rows in the step summary table at most; GitHub caps a summary at 1 MiB.
 const SUMMARY_ROWS: usize = 1000;

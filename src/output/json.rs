@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::fields::Fields;
 use super::{Format, RunEnd};
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// One JSON array; valid JSON once the run ends, however it ends.
 #[derive(Default)]

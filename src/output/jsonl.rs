@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::fields::Fields;
 use super::Format;
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// One JSON object per line.
 pub struct Jsonl;

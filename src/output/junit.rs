@@ -9,8 +9,8 @@ use std::io::{self, Write};
 
 use super::fields::Fields;
 use super::{Format, RunEnd};
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// Test cases collected until the run ends.
 #[derive(Default)]

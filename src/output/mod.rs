@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use crate::gather::{RecordSink, RunStats};
-use crate::input::{Target, TargetList};
 use crate::record::Record;
+use crate::targets::{Target, TargetList};
 
 /// The formats `--format` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

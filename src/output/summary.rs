@@ -1,9 +1,9 @@
 //! The lines gather writes to stderr about a run: the failure that stopped it and the summary.
 
 use crate::gather::{RunStats, Stop};
-use crate::input::Target;
 use crate::record::{Record, Secs};
 use crate::signals::Signal;
+use crate::targets::Target;
 
 /// Names a failed URL, where it came from, and why: `URL (file:line): reason`.
 pub fn failure_line(target: &Target<'_>, record: &Record) -> String {

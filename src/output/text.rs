@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::terminal::escape_controls;
 use super::Format;
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// Headers and text; records separated by a blank line.
 pub struct Text {

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use super::fields::Fields;
 use super::Format;
-use crate::input::Target;
 use crate::record::Record;
+use crate::targets::Target;
 
 /// The columns, in order.
 const HEADER: &str =
