@@ -48,7 +48,8 @@ pub fn summary_line(stats: &RunStats) -> String {
     }
     let secs = stats.elapsed.as_secs_f64();
     line.push_str(&format!(" in {}", Secs(stats.elapsed)));
-    if secs > 0.0 {
+    // Below a second a rate mostly measures start-up noise.
+    if secs >= 1.0 {
         let rate = (stats.ok + stats.failed) as f64 / secs;
         line.push_str(&format!(" ({rate:.1} URLs/s)"));
     }
