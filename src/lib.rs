@@ -1,6 +1,8 @@
 //! gather: fetch many URLs concurrently and print the first N characters of each,
 //! in input order, failing fast or isolating failures.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 pub mod decode;
