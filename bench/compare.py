@@ -93,6 +93,9 @@ def small_pages():
     count = 10_000
     urls = url_file("small.txt", [f"{BASE}/small/{i}" for i in range(count)])
     commands = {"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]}
+    floor = os.path.join(os.path.dirname(GATHER), "examples", "hyper_floor")
+    if os.path.exists(floor):
+        commands["floor: bare hyper client"] = [floor, urls, "64", "100"]
     if shutil.which("wget2"):
         commands["wget2 --max-threads=64"] = ["wget2", "-q", "--max-threads=64", "-O", "/dev/null", "-i", urls]
     if shutil.which("curl"):
@@ -121,7 +124,12 @@ def small_pages():
         rows.append(("wrk -c64 (one URL, keep-alive)", "–", f"{rate:,.0f}", f"gather = {gather_rate / rate:.2f}× wrk", "–"))
     for label, (secs, rss, codes) in results.items():
         rate = count / secs
-        ratio = "–" if label == "gather" else f"gather {gather_rate / rate:.2f}× faster"
+        if label == "gather":
+            ratio = "–"
+        elif gather_rate >= rate:
+            ratio = f"gather {gather_rate / rate:.2f}× faster"
+        else:
+            ratio = f"gather {rate / gather_rate:.2f}× slower"
         rows.append((label, f"{secs * 1000:.0f} ms", f"{rate:,.0f}", ratio, mib(rss) + ("" if codes == [0] else f" (exit {codes})")))
     table(f"{count:,} small pages (1 KiB), -j 64 -n 100 (median of {RUNS})", rows, ["tool", "wall", "requests/s", "ratio", "peak RSS"])
 
