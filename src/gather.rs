@@ -86,6 +86,20 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// The stats of a run over `total` URLs that has not yet fetched any.
+    pub fn new(total: usize) -> RunStats {
+        RunStats {
+            total,
+            ok: 0,
+            failed: 0,
+            emitted: 0,
+            stop: Stop::Finished,
+            first_failure: None,
+            cut_off: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// URLs that never got a record: cancelled in flight or never started.
     pub fn unfinished(&self) -> usize {
         self.total - self.ok - self.failed
@@ -104,16 +118,7 @@ pub async fn gather(
 ) -> io::Result<RunStats> {
     let started = Instant::now();
     let mut run = Run {
-        stats: RunStats {
-            total: targets.len(),
-            ok: 0,
-            failed: 0,
-            emitted: 0,
-            stop: Stop::Finished,
-            first_failure: None,
-            cut_off: 0,
-            elapsed: Duration::ZERO,
-        },
+        stats: RunStats::new(targets.len()),
         targets: &targets,
         plan,
         sink,
@@ -267,6 +272,7 @@ impl Run<'_> {
         let missed = |index| deadline_record(index, started_at.get(&index));
         match self.reorder.emit_all(self.targets, self.sink, missed) {
             Ok((emitted, made)) => {
+                self.unflushed |= emitted > 0;
                 self.stats.emitted += emitted;
                 self.stats.failed += made;
                 self.stats.cut_off = made;

@@ -53,7 +53,9 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
     let mut output = Output::new(stdout, formatter(config.format, &config.format_options));
     let mut stats = match output.begin() {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-            return Ok(closed_before_start(&targets))
+            let mut stats = RunStats::new(targets.len());
+            stats.stop = Stop::OutputClosed;
+            return Ok(stats);
         }
         begun => {
             begun.context("could not write the output")?;
@@ -83,19 +85,6 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
     }
     report(&stats, &targets, config.summary);
     Ok(stats)
-}
-
-fn closed_before_start(targets: &TargetList) -> RunStats {
-    RunStats {
-        total: targets.len(),
-        ok: 0,
-        failed: 0,
-        emitted: 0,
-        stop: Stop::OutputClosed,
-        first_failure: None,
-        cut_off: 0,
-        elapsed: std::time::Duration::ZERO,
-    }
 }
 
 fn report(stats: &RunStats, targets: &TargetList, show_summary: bool) {

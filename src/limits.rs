@@ -28,18 +28,22 @@ pub fn raise_open_file_limit() -> Option<u64> {
             };
             // SAFETY: setrlimit only reads the struct; failure leaves the limit as it was.
             if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-                #[allow(clippy::unnecessary_cast)]
-                return Some(wanted as u64);
+                return Some(as_u64(wanted));
             }
         }
-        // rlim_t is u64 on Linux and macOS but not on every unix.
-        #[allow(clippy::unnecessary_cast)]
-        Some(limit.rlim_cur as u64)
+        Some(as_u64(limit.rlim_cur))
     }
     #[cfg(not(unix))]
     {
         None
     }
+}
+
+/// rlim_t is u64 on Linux and macOS but not on every unix.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)]
+fn as_u64(value: libc::rlim_t) -> u64 {
+    value as u64
 }
 
 /// The hard limit, but never "infinity": macOS refuses soft limits above

@@ -64,11 +64,9 @@ impl ReorderBuffer {
         }
         Ok(count)
     }
-}
 
-impl ReorderBuffer {
     /// Writes every remaining record up to `targets.len()`, making one with
-    /// `missing` for each URL that has none. Returns (written, made).
+    /// `missing` for each URL that has none (the caller flushes). Returns (written, made).
     pub fn emit_all(
         &mut self,
         targets: &TargetList,
@@ -91,7 +89,6 @@ impl ReorderBuffer {
             sink.emit(&targets.get(record.index), &record)?;
             written += 1;
         }
-        sink.flush()?;
         Ok((written, made))
     }
 }
