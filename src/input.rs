@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use reqwest::Url;
+use url::Url;
 
 use crate::error::{BadLine, UsageError};
 use crate::targets::{Origin, TargetList, ARGUMENT};

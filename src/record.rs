@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::Url;
+use url::Url;
 
 /// What gather learned about one URL.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ fn expect_message(missing: &[String], searched: u64, whole_body: bool) -> String
 }
 
 fn reason_suffix(status: u16) -> String {
-    reqwest::StatusCode::from_u16(status)
+    http::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())
         .map(|reason| format!(" {reason}"))

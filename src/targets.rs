@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 
-use reqwest::Url;
+use url::Url;
 
 /// Bookkeeping bytes per URL, besides the URL's own text (see [`TargetList`]).
 pub const BYTES_PER_URL: usize = std::mem::size_of::<Entry>();
@@ -95,6 +95,11 @@ impl<'a> Target<'a> {
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// True if a normalized URL carries a user name or password.
+pub(crate) fn has_userinfo(url: &str) -> bool {
+    authority(url).contains('@')
 }
 
 fn has_password(url: &str) -> bool {

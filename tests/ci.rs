@@ -484,16 +484,45 @@ fn proxies_come_from_the_environment() {
     // The name never resolves: only a request through the proxy can answer it.
     let output = gather()
         .args(["--format", "jsonl", "http://gather-proxy-test.invalid/page"])
-        .env("HTTP_PROXY", s.url(""))
+        .env(
+            "HTTP_PROXY",
+            s.url("").replace("http://", "http://puser:ppass@"),
+        )
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert_eq!(json_lines(&output.stdout)[0]["text"], "via proxy\n");
-    assert_eq!(
-        s.events("proxied http://gather-proxy-test.invalid/page")
-            .len(),
-        1
-    );
+    // base64("puser:ppass")
+    let proxied = "proxied http://gather-proxy-test.invalid/page with Basic cHVzZXI6cHBhc3M=";
+    assert_eq!(s.events(proxied).len(), 1, "{:?}", s.events("proxied"));
+}
+
+#[test]
+fn https_goes_through_a_proxy_tunnel() {
+    let s = server();
+    let port = s.tls_url("").rsplit(':').next().unwrap().to_string();
+    let url = format!("https://gather-tunnel-test.invalid:{port}/page");
+    let output = gather()
+        .args(["--format", "jsonl", "--insecure", &url])
+        .env(
+            "HTTPS_PROXY",
+            s.url("").replace("http://", "http://puser:ppass@"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(json_lines(&output.stdout)[0]["text"], "secure page\n");
+    let tunnel = format!("tunnel gather-tunnel-test.invalid:{port} with Basic cHVzZXI6cHBhc3M=");
+    assert_eq!(s.events(&tunnel).len(), 1, "{:?}", s.events("tunnel"));
+    // NO_PROXY names the hosts that bypass it.
+    let direct = gather()
+        .args(["--format", "jsonl", "--insecure", &s.tls_url("/direct")])
+        .env("HTTPS_PROXY", s.url(""))
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert_eq!(direct.status.code(), Some(0), "{}", stderr_of(&direct));
+    assert!(s.events(&format!("tunnel 127.0.0.1:{port}")).is_empty());
 }
 
 #[test]

@@ -60,6 +60,30 @@ fn a_body_shorter_than_its_content_length_is_a_body_failure() {
 }
 
 #[test]
+fn a_compressed_body_cut_short_is_a_body_failure() {
+    let s = server();
+    let (code, records, stderr) = isolated(&["-n", "100000", &s.url("/gzip/whole")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = records[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("line 0\n") && text.ends_with("line 1999\n"),
+        "{text}"
+    );
+    let (code, records, _) = isolated(&["-n", "100000", &s.url("/gzip/cut")]);
+    assert_eq!(code, Some(1));
+    assert_eq!(records[0]["error_kind"], "body", "{}", records[0]);
+    assert!(
+        error_of(&records[0]).contains("ended before"),
+        "{}",
+        records[0]
+    );
+    // A prefix that the part that arrived holds is not a failure.
+    let (code, records, _) = isolated(&["-n", "7", &s.url("/gzip/cut")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(records[0]["text"], "line 0\n");
+}
+
+#[test]
 fn an_answer_that_is_not_http_fails_clearly() {
     let (code, records, _) = isolated(&[&server().url("/garbage")]);
     assert_eq!(code, Some(1));
@@ -394,6 +418,22 @@ fn a_password_in_a_url_never_appears_in_output() {
         assert!(!everything.contains("hunter2"), "{everything}");
         assert!(everything.contains("user:***@"), "{everything}");
     }
+}
+
+#[test]
+fn credentials_in_a_url_are_sent_as_basic_authorization() {
+    let url = server()
+        .url("/headers")
+        .replace("http://", "http://user:hunter2@");
+    let (code, records, stderr) = isolated(&["-n", "10000", &url]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let seen = records[0]["text"].as_str().unwrap();
+    // base64("user:hunter2")
+    assert!(
+        seen.contains("authorization: Basic dXNlcjpodW50ZXIy"),
+        "{seen}"
+    );
+    assert!(seen.contains("host: 127.0.0.1:"), "{seen}");
 }
 
 #[test]

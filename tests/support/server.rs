@@ -184,6 +184,7 @@ impl Server {
 }
 
 struct Request {
+    method: String,
     path: String,
     headers: HashMap<String, String>,
 }
@@ -225,20 +226,45 @@ async fn read_request(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Option<
     let head = String::from_utf8_lossy(&buffered[..end]).into_owned();
     buffered.drain(..end + 4);
     let mut lines = head.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_string();
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_string();
+    let path = request_line.next()?.to_string();
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Some(Request { path, headers })
+    Some(Request {
+        method,
+        path,
+        headers,
+    })
 }
 
 /// Serves one request; returns whether the connection may be reused.
 async fn route(stream: &mut TcpStream, request: &Request, log: &Log) -> bool {
+    let proxy_auth = request.headers.get("proxy-authorization");
+    let credentials = proxy_auth.map_or(String::new(), |auth| format!(" with {auth}"));
     if request.path.starts_with("http://") {
         // Absolute form: the client is using this server as its HTTP proxy.
-        note(log, format!("proxied {}", request.path));
+        note(log, format!("proxied {}{credentials}", request.path));
         return respond(stream, 200, "text/plain", b"via proxy\n").await;
+    }
+    if request.method == "CONNECT" {
+        // A tunnel for https through this server as a proxy. Every name leads to
+        // 127.0.0.1, so the client need not (and cannot) resolve it itself.
+        note(log, format!("tunnel {}{credentials}", request.path));
+        let port = request.path.rsplit(':').next().unwrap_or("443");
+        let Ok(mut upstream) = TcpStream::connect(format!("127.0.0.1:{port}")).await else {
+            return respond(stream, 502, "text/plain", b"no upstream\n").await;
+        };
+        if stream
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .is_ok()
+        {
+            let _ = tokio::io::copy_bidirectional(stream, &mut upstream).await;
+        }
+        return false;
     }
     let path = request.path.split('?').next().unwrap_or("");
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -300,6 +326,15 @@ async fn route(stream: &mut TcpStream, request: &Request, log: &Log) -> bool {
         ["to-data"] => redirect(stream, "data:text/plain,hello").await,
         ["hang", ..] => hang(stream, &request.path, log).await,
         ["drip"] => drip(stream).await,
+        ["gzip", "whole"] => respond_encoded(stream, "gzip", &gzip_page()).await,
+        ["gzip", "cut"] => {
+            // Half the stream, then the end of a body with no declared length.
+            let page = gzip_page();
+            let head = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&page[..page.len() / 2]).await;
+            false
+        }
         ["short"] => {
             let _ = stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
@@ -459,6 +494,16 @@ async fn respond_encoded(stream: &mut TcpStream, encoding: &str, body: &[u8]) ->
 /// body is about 1 MiB: a 1 MiB run of 'A' deflated once with a sync flush (which
 /// ends byte-aligned), repeated, then a final empty block. Every back-reference
 /// lands on an 'A' whatever precedes it, so the repeats are a valid stream.
+/// A page of numbered lines, gzipped: it does not compress to nothing, so half of
+/// it stops mid-stream.
+fn gzip_page() -> Vec<u8> {
+    use std::io::Write;
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(text.as_bytes()).expect("gzip");
+    gzip.finish().expect("gzip")
+}
+
 fn gzip_bomb() -> &'static [u8] {
     static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
     BOMB.get_or_init(|| {

@@ -1,21 +1,37 @@
-//! The HTTP client and one fetch: status check, then a streaming decode of the prefix
-//! only, with retries of transient failures.
+//! One fetch: the request (following redirects), the status check, then a
+//! streaming decode of the prefix only, with retries of transient failures.
 
-use std::error::Error as StdError;
+mod client;
+pub mod encoding;
+mod failure;
+mod redirect;
+mod request;
+
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::Context;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{HeaderMap, HeaderValue, CONNECTION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use reqwest::{redirect, Client, Response, Url};
+use http::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, PROXY_AUTHORIZATION, RETRY_AFTER,
+};
+use http::{HeaderMap, HeaderValue, Request, Uri};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::{Body, Incoming};
+use hyper_util::client::proxy::matcher::Matcher;
+use url::Url;
 
 use crate::config::Config;
 use crate::decode::{charset_from_content_type, PrefixDecoder};
 use crate::record::{Failure, Record};
 use crate::status::StatusSet;
-use crate::targets::{redact, Target};
+use crate::targets::Target;
+use client::{ClientSettings, HttpClient};
+use encoding::BodyDecoder;
+use failure::{body_failure, request_failure};
+use request::{invalid_url, request_headers, request_uri};
 
 /// After the prefix, read at most this much more so the connection can be reused;
 /// a larger remainder is cheaper to abandon with the connection.
@@ -29,7 +45,9 @@ pub const RETRY_MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// Fetches URLs with one shared client and one set of rules.
 pub struct Fetcher {
-    client: Client,
+    client: HttpClient,
+    headers: HeaderMap,
+    proxies: Arc<Matcher>,
     chars: usize,
     max_bytes: u64,
     expect: Vec<String>,
@@ -42,14 +60,6 @@ pub struct Fetcher {
     jitter: RandomState,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("redirect to a non-http(s) URL")]
-struct RedirectRefused(String);
-
-#[derive(Debug, thiserror::Error)]
-#[error("too many redirects")]
-struct TooManyRedirects;
-
 /// What one attempt learned before it ended, whichever way it ended.
 #[derive(Default)]
 struct Progress {
@@ -60,36 +70,15 @@ struct Progress {
 }
 
 impl Fetcher {
-    /// Builds the client: rustls, connection pool sized to the concurrency, and a
-    /// redirect policy that follows only http and https up to the limit.
+    /// Builds the client (rustls, a connection pool sized to the concurrency,
+    /// proxies from the environment) and the headers every request carries.
     pub fn new(config: &Config) -> anyhow::Result<Fetcher> {
-        // reqwest is built without a bundled crypto provider; install ring once.
-        // An error only means a provider is already installed, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let max_redirects = config.max_redirects;
-        let policy = redirect::Policy::custom(move |attempt| {
-            if !matches!(attempt.url().scheme(), "http" | "https") {
-                let shown = redact(attempt.url()).into_owned();
-                attempt.error(RedirectRefused(shown))
-            } else if attempt.previous().len() > max_redirects {
-                attempt.error(TooManyRedirects)
-            } else {
-                attempt.follow()
-            }
-        });
-        let headers: HeaderMap = config.headers.iter().cloned().collect();
-        let client = Client::builder()
-            .user_agent(config.user_agent.as_str())
-            // After the user agent, so that -H 'User-Agent: …' wins. reqwest drops
-            // Authorization and Cookie from these when a redirect changes host.
-            .default_headers(headers)
-            .connect_timeout(config.connect_timeout)
-            .redirect(policy)
-            .pool_max_idle_per_host(config.concurrency)
-            .tcp_nodelay(true)
-            .tls_danger_accept_invalid_certs(config.insecure)
-            .build()
-            .context("could not set up the HTTP client")?;
+        let proxies = Arc::new(Matcher::from_env());
+        let settings = ClientSettings {
+            idle_per_host: config.concurrency,
+            connect_timeout: config.connect_timeout,
+            insecure: config.insecure,
+        };
         let rate = config.rate.map(|per_second| {
             let period = Duration::from_secs_f64(1.0 / per_second);
             let quota = Quota::with_period(period)
@@ -98,14 +87,16 @@ impl Fetcher {
             RateLimiter::direct(quota)
         });
         Ok(Fetcher {
-            client,
+            client: client::build(&settings, proxies.clone()),
+            headers: request_headers(config)?,
+            proxies,
             chars: config.chars,
             max_bytes: config.max_bytes,
             expect: config.expect.clone(),
             accept: config.accept.clone(),
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
-            max_redirects,
+            max_redirects: config.max_redirects,
             retries: config.retries,
             rate,
             jitter: RandomState::new(),
@@ -162,8 +153,8 @@ impl Fetcher {
     ) -> Result<String, Failure> {
         let exchange = self.exchange(target, progress);
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok((text, response))) => {
-                drain(response).await;
+            Ok(Ok((text, rest))) => {
+                drain(rest).await;
                 Ok(text)
             }
             Ok(Err(failure)) => Err(failure),
@@ -171,56 +162,127 @@ impl Fetcher {
         }
     }
 
+    /// The request and its redirects, then the prefix of the final response;
+    /// gives back the text and the unread rest of the body.
     async fn exchange(
         &self,
         target: &Target<'_>,
         progress: &mut Progress,
-    ) -> Result<(String, Response), Failure> {
-        // The list keeps URLs as text to stay small; it was validated on input.
-        let url = Url::parse(target.url)
-            .map_err(|err| Failure::Request(format!("invalid URL: {err}")))?;
-        let mut request = self.client.get(url);
+    ) -> Result<(String, Incoming), Failure> {
+        let (mut uri, credentials) = request_uri(target.url)?;
+        let mut headers = self.headers.clone();
+        if let Some(credentials) = credentials {
+            headers.insert(AUTHORIZATION, credentials);
+        }
         if !target.origin_recurs {
             // No later URL needs this connection: don't leave it idle in the pool.
-            request = request.header(CONNECTION, HeaderValue::from_static("close"));
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
         }
-        let mut response = request.send().await.map_err(|err| self.classify(err))?;
+        // Where the request is now, once a redirect has moved it.
+        let mut moved_to: Option<Url> = None;
+        let mut hops = 0;
+        let response = loop {
+            let mut request = Request::new(Empty::new());
+            *request.headers_mut() = headers.clone();
+            if let Some(credentials) = self.proxy_credentials(&uri) {
+                request
+                    .headers_mut()
+                    .insert(PROXY_AUTHORIZATION, credentials);
+            }
+            *request.uri_mut() = uri;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|err| request_failure(&err, self.connect_timeout))?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            let from = match &moved_to {
+                Some(url) => url.clone(),
+                None => Url::parse(target.url).map_err(|err| invalid_url(&err))?,
+            };
+            let next = match redirect::next_hop(response.status(), response.headers(), &from) {
+                None => break response,
+                Some(Err(refused)) => {
+                    progress.status = Some(response.status().as_u16());
+                    return Err(refused);
+                }
+                Some(Ok(next)) => next,
+            };
+            hops += 1;
+            if hops > self.max_redirects {
+                progress.status = Some(response.status().as_u16());
+                return Err(Failure::TooManyRedirects(self.max_redirects));
+            }
+            redirect::forget_credentials_elsewhere(&mut headers, &from, &next);
+            drain(response.into_body()).await;
+            uri = request_uri(next.as_str())?.0;
+            moved_to = Some(next);
+        };
         let status = response.status().as_u16();
         progress.status = Some(status);
-        if response.url().as_str() != target.url {
-            progress.final_url = Some(response.url().clone());
-        }
+        progress.final_url = moved_to.filter(|url| url.as_str() != target.url);
         if !self.accept.contains(status) {
-            if let Some(target) = refused_redirect(&response) {
-                return Err(Failure::RedirectRefused(target));
-            }
-            progress.retry_after = retry_after(&response);
+            progress.retry_after = retry_after(response.headers());
             return Err(Failure::Status {
                 status,
                 accepted: self.accept.to_string(),
             });
         }
-        let declared = response
-            .headers()
+        let (head, body) = response.into_parts();
+        self.read_prefix(&head.headers, body, progress).await
+    }
+
+    /// Reads and decodes only as much of the body as the prefix needs.
+    async fn read_prefix(
+        &self,
+        headers: &HeaderMap,
+        mut body: Incoming,
+        progress: &mut Progress,
+    ) -> Result<(String, Incoming), Failure> {
+        let declared = headers
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .and_then(charset_from_content_type);
+        let coding = headers
+            .get(CONTENT_ENCODING)
+            .and_then(|value| value.to_str().ok());
+        let mut content = BodyDecoder::new(coding);
         let mut decoder = PrefixDecoder::new(declared, self.chars).expecting(&self.expect);
         let mut ended = false;
         while !decoder.is_done() && progress.bytes < self.max_bytes {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room =
-                        usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
-                    let usable = &chunk[..chunk.len().min(room)];
-                    progress.bytes += usable.len() as u64;
-                    decoder.feed(usable);
-                }
-                Ok(None) => {
+            let data = match body.frame().await {
+                None => {
+                    content
+                        .finish()
+                        .map_err(|corrupt| Failure::Body(corrupt.to_string()))?;
                     ended = true;
                     break;
                 }
-                Err(err) => return Err(self.classify(err)),
+                Some(Err(err)) => return Err(body_failure(&err)),
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => data,
+                    // Trailers carry no text.
+                    Err(_) => continue,
+                },
+            };
+            let flow = content
+                .decode(&data, |piece| {
+                    let room =
+                        usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
+                    let usable = &piece[..piece.len().min(room)];
+                    progress.bytes += usable.len() as u64;
+                    decoder.feed(usable);
+                    if decoder.is_done() || progress.bytes >= self.max_bytes {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .map_err(|corrupt| Failure::Body(corrupt.to_string()))?;
+            if flow.is_break() {
+                break;
             }
         }
         let (text, missing) = decoder.finish();
@@ -231,38 +293,16 @@ impl Fetcher {
                 whole_body: ended,
             });
         }
-        Ok((text, response))
+        Ok((text, body))
     }
 
-    /// Turns reqwest's error into a failure a person can act on, without the URL
-    /// (the record already names it, and it may hold a password).
-    fn classify(&self, err: reqwest::Error) -> Failure {
-        let err = err.without_url();
-        if let Some(refused) = find_in_chain::<RedirectRefused>(&err) {
-            return Failure::RedirectRefused(refused.0.clone());
+    /// `Proxy-Authorization` for a plain-http request that goes through a proxy
+    /// with credentials (https requests present them in the CONNECT instead).
+    fn proxy_credentials(&self, uri: &Uri) -> Option<HeaderValue> {
+        if uri.scheme_str() != Some("http") {
+            return None;
         }
-        if find_in_chain::<TooManyRedirects>(&err).is_some() {
-            return Failure::TooManyRedirects(self.max_redirects);
-        }
-        if err.is_timeout() {
-            if err.is_connect() {
-                return Failure::ConnectTimeout(self.connect_timeout);
-            }
-            return Failure::Timeout(self.timeout);
-        }
-        if err.is_dns() {
-            return Failure::Dns(innermost(&err));
-        }
-        if find_in_chain::<rustls::Error>(&err).is_some() {
-            return Failure::Tls(describe(&err));
-        }
-        if err.is_connect() {
-            return Failure::Connect(innermost(&err));
-        }
-        if err.is_body() || err.is_decode() {
-            return Failure::Body(describe(&err));
-        }
-        Failure::Request(describe(&err))
+        self.proxies.intercept(uri)?.basic_auth().cloned()
     }
 }
 
@@ -281,8 +321,8 @@ fn retry_wait(attempt: u32, retry_after: Option<Duration>, fraction: f64) -> Dur
 }
 
 /// The wait a 429 or 503 asks for, in seconds or as an HTTP date.
-fn retry_after(response: &Response) -> Option<Duration> {
-    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?.trim();
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -293,89 +333,22 @@ fn retry_after(response: &Response) -> Option<Duration> {
     )
 }
 
-/// A redirect response whose Location is not http(s). reqwest hands these back
-/// unfollowed instead of asking the redirect policy, so they are named here.
-fn refused_redirect(response: &Response) -> Option<String> {
-    if !response.status().is_redirection() {
-        return None;
-    }
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    let target = response.url().join(location).ok()?;
-    (!matches!(target.scheme(), "http" | "https")).then(|| redact(&target).into_owned())
-}
-
 /// Reads a small remainder of the body so the connection returns to the pool.
-async fn drain(mut response: Response) {
-    if response
-        .content_length()
-        .is_some_and(|length| length > DRAIN_MAX_BYTES)
-    {
+async fn drain(mut body: Incoming) {
+    let known = body.size_hint().exact();
+    if known.is_some_and(|remaining| remaining > DRAIN_MAX_BYTES) {
         return;
     }
     let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
         let mut read = 0u64;
-        while let Ok(Some(chunk)) = response.chunk().await {
-            read += chunk.len() as u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
             if read > DRAIN_MAX_BYTES {
                 break;
             }
         }
     })
     .await;
-}
-
-fn find_in_chain<'a, E: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a E> {
-    let mut current = Some(err);
-    while let Some(err) = current {
-        if let Some(found) = err.downcast_ref::<E>() {
-            return Some(found);
-        }
-        // io::Error's source() skips the error it wraps (rustls errors arrive that way).
-        if let Some(wrapped) = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if let Some(found) = find_in_chain::<E>(wrapped) {
-                return Some(found);
-            }
-        }
-        current = err.source();
-    }
-    None
-}
-
-/// The causes below reqwest's own generic message, joined like anyhow's `{:#}`,
-/// skipping wrappers that only repeat the cause below them.
-fn describe(err: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = err.source();
-    while let Some(cause) = current {
-        let text = cause.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) && !is_wrapper(&text) {
-            parts.push(text);
-        }
-        current = cause.source();
-    }
-    if parts.is_empty() {
-        return err.to_string();
-    }
-    parts.join(": ")
-}
-
-/// The root cause alone, for errors whose wrappers only restate the category.
-fn innermost(err: &(dyn StdError + 'static)) -> String {
-    let mut current = err;
-    while let Some(cause) = current.source() {
-        current = cause;
-    }
-    current.to_string()
-}
-
-/// Messages from hyper-util and reqwest layers that name a category, not a cause.
-fn is_wrapper(text: &str) -> bool {
-    text.starts_with("client error (")
-        || text == "error sending request"
-        || text == "error reading a body from connection"
 }
 
 #[cfg(test)]
