@@ -526,6 +526,23 @@ fn https_goes_through_a_proxy_tunnel() {
 }
 
 #[test]
+fn https_servers_that_offer_http2_are_spoken_to_in_http2() {
+    let s = server();
+    let output = gather()
+        .args(["--format", "jsonl", "--insecure"])
+        .args([s.tls_url("/over-h2/1"), s.tls_url("/over-h2/2")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    for record in json_lines(&output.stdout) {
+        assert_eq!(record["text"], "secure page\n", "{record}");
+    }
+    // Both went over HTTP/2, the second with `Connection: close` (no later URL
+    // shares its origin), which HTTP/2 forbids and the client must leave out.
+    assert_eq!(s.events("h2 /over-h2/").len(), 2, "{:?}", s.events("h2"));
+}
+
+#[test]
 fn insecure_accepts_a_self_signed_certificate_with_a_warning() {
     let s = server();
     let url = s.tls_url("/secure");

@@ -60,7 +60,7 @@ fn start() -> Server {
                 tls_listener.local_addr().expect("local addr"),
             );
             ready_tx.send(addrs).expect("report address");
-            tokio::spawn(serve_tls(tls_listener));
+            tokio::spawn(serve_tls(tls_listener, Arc::clone(&thread_log)));
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
@@ -81,42 +81,71 @@ fn start() -> Server {
 }
 
 /// HTTPS with the self-signed certificate in tests/support: every request gets
-/// "secure page". Only a client that skips certificate checks gets that far.
-async fn serve_tls(listener: TcpListener) {
+/// "secure page", over HTTP/2 when the client offers it (ALPN) and HTTP/1.1
+/// otherwise. Only a client that skips certificate checks gets that far.
+async fn serve_tls(listener: TcpListener, log: Log) {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let cert =
         CertificateDer::from_pem_slice(include_bytes!("test-cert.pem")).expect("test certificate");
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("test-key.pem")).expect("test key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_no_client_auth()
         .with_single_cert(vec![cert], key)
         .expect("TLS server config");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let acceptor = acceptor.clone();
+        let log = Arc::clone(&log);
         tokio::spawn(async move {
-            let Ok(Ok(mut tls)) = timeout(CONNECTION_LIFETIME, acceptor.accept(stream)).await
-            else {
+            let Ok(Ok(tls)) = timeout(CONNECTION_LIFETIME, acceptor.accept(stream)).await else {
                 return;
             };
-            let mut request = vec![0u8; 4096];
-            let _ = tls.read(&mut request).await;
-            let body = "secure page\n";
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = tls.write_all(response.as_bytes()).await;
-            let _ = tls.shutdown().await;
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let _ = timeout(CONNECTION_LIFETIME, async {
+                if h2 {
+                    serve_h2(tls, log).await;
+                } else {
+                    serve_tls_h1(tls).await;
+                }
+            })
+            .await;
         });
     }
+}
+
+const SECURE_PAGE: &str = "secure page\n";
+
+async fn serve_tls_h1(mut tls: tokio_rustls::server::TlsStream<TcpStream>) {
+    let mut request = vec![0u8; 4096];
+    let _ = tls.read(&mut request).await;
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{SECURE_PAGE}",
+        SECURE_PAGE.len()
+    );
+    let _ = tls.write_all(response.as_bytes()).await;
+    let _ = tls.shutdown().await;
+}
+
+async fn serve_h2(tls: tokio_rustls::server::TlsStream<TcpStream>, log: Log) {
+    use http_body_util::Full;
+    let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+        note(&log, format!("h2 {}", request.uri().path()));
+        async {
+            let page = Full::new(bytes::Bytes::from_static(SECURE_PAGE.as_bytes()));
+            Ok::<_, std::convert::Infallible>(hyper::Response::new(page))
+        }
+    });
+    let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+        .await;
 }
 
 impl Server {
