@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use bytes::Bytes;
 use http::Uri;
 use http_body_util::Empty;
@@ -47,13 +48,13 @@ pub struct ClientSettings {
 }
 
 /// Builds the client. Proxies come from the environment, as curl reads them.
-pub fn build(settings: &ClientSettings, proxies: Arc<Matcher>) -> HttpClient {
+pub fn build(settings: &ClientSettings, proxies: Arc<Matcher>) -> anyhow::Result<HttpClient> {
     let mut tcp = HttpConnector::new_with_resolver(Resolver(GaiResolver::new()));
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     let route = Route { tcp, proxies };
     let tls = HttpsConnectorBuilder::new()
-        .with_tls_config(tls_config(settings.insecure))
+        .with_tls_config(tls_config(settings.insecure).context("could not set up TLS")?)
         .https_or_http()
         .enable_all_versions()
         .wrap_connector(route);
@@ -61,14 +62,14 @@ pub fn build(settings: &ClientSettings, proxies: Arc<Matcher>) -> HttpClient {
         tls,
         timeout: settings.connect_timeout,
     };
-    Client::builder(TokioExecutor::new())
+    Ok(Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(settings.idle_per_host)
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
-        .build(connector)
+        .build(connector))
 }
 
-fn tls_config(insecure: bool) -> rustls::ClientConfig {
+fn tls_config(insecure: bool) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Verifier {
         provider: provider.clone(),
@@ -78,13 +79,11 @@ fn tls_config(insecure: bool) -> rustls::ClientConfig {
             Some(OnceLock::new())
         },
     };
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        // ring supports every default version; this cannot fail.
-        .unwrap_or_else(|_| unreachable!("ring supports the default TLS versions"))
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth()
+        .with_no_client_auth())
 }
 
 /// A name that did not resolve, kept apart from connect errors.

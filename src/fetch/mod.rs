@@ -87,7 +87,7 @@ impl Fetcher {
             RateLimiter::direct(quota)
         });
         Ok(Fetcher {
-            client: client::build(&settings, proxies.clone()),
+            client: client::build(&settings, proxies.clone())?,
             headers: request_headers(config)?,
             proxies,
             chars: config.chars,

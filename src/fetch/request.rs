@@ -55,13 +55,14 @@ pub fn request_uri(url: &str) -> Result<(Uri, Option<HeaderValue>), Failure> {
     let mut credentials =
         HeaderValue::try_from(format!("Basic {token}")).map_err(|err| invalid_url(&err))?;
     credentials.set_sensitive(true);
-    // Clearing the user also clears the password; neither fails on an http(s) URL.
+    // Neither fails on an http(s) URL, which always has a host.
     let _ = parsed.set_username("");
     let _ = parsed.set_password(None);
     let uri = Uri::try_from(parsed.as_str()).map_err(|err| invalid_url(&err))?;
     Ok((uri, Some(credentials)))
 }
 
+/// A URL the HTTP client cannot use, as a record's failure.
 pub fn invalid_url(err: &dyn std::fmt::Display) -> Failure {
     Failure::Request(format!("invalid URL: {err}"))
 }
