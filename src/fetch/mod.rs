@@ -170,25 +170,19 @@ impl Fetcher {
         progress: &mut Progress,
     ) -> Result<(String, Incoming), Failure> {
         let (mut uri, credentials) = request_uri(target.url)?;
-        let mut headers = self.headers.clone();
-        if let Some(credentials) = credentials {
-            headers.insert(AUTHORIZATION, credentials);
-        }
-        if !target.origin_recurs {
-            // No later URL needs this connection: don't leave it idle in the pool.
-            headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        }
         // Where the request is now, once a redirect has moved it.
         let mut moved_to: Option<Url> = None;
+        // Whether a redirect has left the host the credentials were for.
+        let mut left_origin = false;
         let mut hops = 0;
         let response = loop {
             let mut request = Request::new(Empty::new());
-            *request.headers_mut() = headers.clone();
-            if let Some(credentials) = self.proxy_credentials(&uri) {
-                request
-                    .headers_mut()
-                    .insert(PROXY_AUTHORIZATION, credentials);
-            }
+            *request.headers_mut() = self.hop_headers(
+                &uri,
+                credentials.as_ref(),
+                target.origin_recurs,
+                left_origin,
+            );
             *request.uri_mut() = uri;
             let response = self
                 .client
@@ -215,7 +209,7 @@ impl Fetcher {
                 progress.status = Some(response.status().as_u16());
                 return Err(Failure::TooManyRedirects(self.max_redirects));
             }
-            redirect::forget_credentials_elsewhere(&mut headers, &from, &next);
+            left_origin |= redirect::leaves_origin(&from, &next);
             drain(response.into_body()).await;
             uri = request_uri(next.as_str())?.0;
             moved_to = Some(next);
@@ -296,13 +290,34 @@ impl Fetcher {
         Ok((text, body))
     }
 
-    /// `Proxy-Authorization` for a plain-http request that goes through a proxy
-    /// with credentials (https requests present them in the CONNECT instead).
-    fn proxy_credentials(&self, uri: &Uri) -> Option<HeaderValue> {
-        if uri.scheme_str() != Some("http") {
-            return None;
+    /// The headers for one request of an exchange: the shared ones, the URL's
+    /// credentials until a redirect leaves their host (then all credentials go),
+    /// `Connection: close` when no later URL needs the connection, and
+    /// `Proxy-Authorization` for plain http through a proxy with credentials
+    /// (https presents them in the CONNECT instead).
+    fn hop_headers(
+        &self,
+        uri: &Uri,
+        credentials: Option<&HeaderValue>,
+        origin_recurs: bool,
+        left_origin: bool,
+    ) -> HeaderMap {
+        let mut headers = self.headers.clone();
+        if left_origin {
+            redirect::strip_credentials(&mut headers);
+        } else if let Some(credentials) = credentials {
+            headers.insert(AUTHORIZATION, credentials.clone());
         }
-        self.proxies.intercept(uri)?.basic_auth().cloned()
+        if !origin_recurs {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        if uri.scheme_str() == Some("http") {
+            let proxy = self.proxies.intercept(uri);
+            if let Some(auth) = proxy.as_ref().and_then(|proxy| proxy.basic_auth()) {
+                headers.insert(PROXY_AUTHORIZATION, auth.clone());
+            }
+        }
+        headers
     }
 }
 
