@@ -6,7 +6,6 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
@@ -18,7 +17,7 @@ use http::Uri;
 use http_body_util::Empty;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
-use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
+use hyper_util::client::legacy::connect::dns::{GaiAddrs, GaiResolver, Name};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::legacy::Client;
@@ -105,7 +104,7 @@ pub struct UnsupportedProxy(String);
 struct Resolver(GaiResolver);
 
 impl Service<Name> for Resolver {
-    type Response = std::vec::IntoIter<SocketAddr>;
+    type Response = GaiAddrs;
     type Error = DnsFailed;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, DnsFailed>> + Send>>;
 
@@ -115,10 +114,7 @@ impl Service<Name> for Resolver {
 
     fn call(&mut self, name: Name) -> Self::Future {
         let resolving = self.0.call(name);
-        Box::pin(async move {
-            let addresses: Vec<SocketAddr> = resolving.await.map_err(DnsFailed)?.collect();
-            Ok(addresses.into_iter())
-        })
+        Box::pin(async move { resolving.await.map_err(DnsFailed) })
     }
 }
 

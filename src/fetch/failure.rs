@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 use std::time::Duration;
 
 use super::client::{ConnectTimedOut, DnsFailed, UnsupportedProxy};
+use super::encoding::CorruptBody;
 use crate::record::Failure;
 
 /// Classifies an error from sending a request (connecting, or the response head);
@@ -34,6 +35,12 @@ pub fn request_failure(
 /// Classifies an error while reading the body.
 pub fn body_failure(err: &hyper::Error) -> Failure {
     Failure::Body(describe(err))
+}
+
+impl From<CorruptBody> for Failure {
+    fn from(corrupt: CorruptBody) -> Failure {
+        Failure::Body(corrupt.to_string())
+    }
 }
 
 fn find_in_chain<'a, E: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a E> {

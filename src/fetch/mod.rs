@@ -248,9 +248,7 @@ impl Fetcher {
         while !decoder.is_done() && progress.bytes < self.max_bytes {
             let data = match body.frame().await {
                 None => {
-                    content
-                        .finish()
-                        .map_err(|corrupt| Failure::Body(corrupt.to_string()))?;
+                    content.finish()?;
                     ended = true;
                     break;
                 }
@@ -261,20 +259,17 @@ impl Fetcher {
                     Err(_) => continue,
                 },
             };
-            let flow = content
-                .decode(&data, |piece| {
-                    let room =
-                        usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
-                    let usable = &piece[..piece.len().min(room)];
-                    progress.bytes += usable.len() as u64;
-                    decoder.feed(usable);
-                    if decoder.is_done() || progress.bytes >= self.max_bytes {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                })
-                .map_err(|corrupt| Failure::Body(corrupt.to_string()))?;
+            let flow = content.decode(&data, |piece| {
+                let room = usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
+                let usable = &piece[..piece.len().min(room)];
+                progress.bytes += usable.len() as u64;
+                decoder.feed(usable);
+                if decoder.is_done() || progress.bytes >= self.max_bytes {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })?;
             if flow.is_break() {
                 break;
             }
