@@ -22,8 +22,8 @@ Exit status:
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)
 
-Proxies come from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (or their
-lowercase forms), as with curl.
+Proxies come from http_proxy, https_proxy, all_proxy and no_proxy (or their
+upper-case forms), as with curl: http://, https://, socks4:// and socks5://.
 
 Examples:
   gather https://example.com/ https://example.org/
@@ -104,8 +104,9 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES, help_heading = "Checks")]
     pub max_bytes: u64,
 
-    /// Retry transient failures (connection errors, timeouts, 429, 502, 503, 504) up
-    /// to N times, with exponential backoff and jitter; Retry-After is honoured (up to 30 s).
+    /// Retry transient failures (connection errors and resets, timeouts, 408, 429, 500,
+    /// 502, 503, 504) up to N times, with exponential backoff and jitter; Retry-After is
+    /// honoured (up to 30 s).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES, help_heading = "Checks")]
     pub retries: u32,
 
@@ -117,12 +118,14 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CONNECT_TIMEOUT_SECS, help_heading = "Requests")]
     pub connect_timeout: f64,
 
-    /// Follow at most this many redirects (only to http and https).
+    /// Follow at most this many redirects (only to http and https). With 0, a redirect
+    /// is the response itself, checked against --accept (e.g. `--accept 301`).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REDIRECTS, help_heading = "Requests")]
     pub max_redirects: usize,
 
-    /// Send this header with every request, e.g. `-H 'Authorization: Bearer TOKEN'`.
-    /// Repeatable. Authorization and Cookie are dropped when a redirect leads to another host.
+    /// Send this header with every request, e.g. `-H 'Authorization: Bearer TOKEN'`;
+    /// `-H 'Name:'` removes a header gather would send. Repeatable. Authorization,
+    /// Cookie and Host are dropped when a redirect changes scheme, host or port.
     #[arg(
         short = 'H',
         long = "header",
@@ -138,6 +141,10 @@ pub struct Cli {
     /// Do not verify TLS certificates (for self-signed test servers). Prints a warning.
     #[arg(long, help_heading = "Requests")]
     pub insecure: bool,
+
+    /// Trust the CA certificates in this PEM file, in addition to the system's.
+    #[arg(long, value_name = "FILE", help_heading = "Requests")]
+    pub cacert: Option<PathBuf>,
 
     /// At most J requests in flight at once.
     #[arg(short = 'j', long, value_name = "J", default_value_t = DEFAULT_CONCURRENCY, help_heading = "Politeness")]

@@ -9,6 +9,7 @@ use http::header::{HeaderName, HeaderValue};
 
 use crate::cli::Cli;
 use crate::error::UsageError;
+use crate::fetch::proxy::{ProxyEnv, ProxySettings};
 use crate::input::{self, ListSource};
 use crate::limits;
 use crate::output::{FormatKind, FormatOptions};
@@ -67,6 +68,8 @@ pub struct Environment {
     pub open_files: Option<u64>,
     /// `$GITHUB_STEP_SUMMARY`, where the github format appends its table.
     pub step_summary: Option<PathBuf>,
+    /// The proxy variables, unchecked.
+    pub proxies: ProxyEnv,
 }
 
 impl Environment {
@@ -78,6 +81,7 @@ impl Environment {
             step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|path| !path.is_empty())
                 .map(PathBuf::from),
+            proxies: ProxyEnv::from_process(),
         }
     }
 }
@@ -120,8 +124,8 @@ pub struct Config {
     pub accept: StatusSet,
     /// Body bytes read at most per URL.
     pub max_bytes: u64,
-    /// Extra request headers, in the order given.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Extra request headers, in the order given; `None` removes that header.
+    pub headers: Vec<(HeaderName, Option<HeaderValue>)>,
     /// Problems worth one line on stderr that do not stop the run.
     pub warnings: Vec<String>,
     /// Texts every page must contain.
@@ -129,9 +133,13 @@ pub struct Config {
     /// Retries of transient failures.
     pub retries: u32,
     /// The User-Agent header.
-    pub user_agent: String,
+    pub user_agent: HeaderValue,
     /// Skip TLS certificate checks.
     pub insecure: bool,
+    /// Extra CA certificates to trust (`--cacert`).
+    pub cacert: Option<PathBuf>,
+    /// Proxies from the environment, checked.
+    pub proxies: ProxySettings,
     /// Requests in flight per host at most.
     pub per_host: Option<usize>,
     /// Requests started per second at most.
@@ -154,7 +162,23 @@ impl Config {
             terminals,
             open_files,
             step_summary,
+            proxies,
         } = environment;
+        let proxies = ProxySettings::from_env(&proxies).map_err(UsageError::Invalid)?;
+        let user_agent = HeaderValue::from_str(&cli.user_agent).map_err(|_| {
+            UsageError::Invalid(format!(
+                "-A/--user-agent {:?} has characters a header cannot carry",
+                cli.user_agent
+            ))
+        })?;
+        if let Some(path) = &cli.cacert {
+            if !path.is_file() {
+                return Err(UsageError::Invalid(format!(
+                    "--cacert {}: no such file",
+                    path.display()
+                )));
+            }
+        }
         if cli.concurrency == 0 {
             return Err(invalid("-j/--concurrency must be at least 1"));
         }
@@ -260,8 +284,10 @@ impl Config {
             warnings,
             expect: cli.expect,
             retries: cli.retries,
-            user_agent: cli.user_agent,
+            user_agent,
             insecure: cli.insecure,
+            cacert: cli.cacert,
+            proxies,
             per_host: cli.per_host,
             rate,
             deadline,
@@ -312,28 +338,46 @@ impl fmt::Display for Shard {
     }
 }
 
-/// One `-H 'Name: value'` argument, checked.
+/// One `-H 'Name: value'` argument, checked. As in curl, `Name:` with nothing
+/// after it removes the header and `Name;` sends it empty.
 #[derive(Debug, Clone)]
 pub struct HeaderArg {
     /// The header name.
     pub name: HeaderName,
-    /// The header value.
-    pub value: HeaderValue,
+    /// The header value; `None` removes the header.
+    pub value: Option<HeaderValue>,
 }
 
 impl FromStr for HeaderArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some(name) = text.strip_suffix(';').filter(|name| !name.contains(':')) {
+            let name = header_name(name)?;
+            return Ok(HeaderArg {
+                name,
+                value: Some(HeaderValue::from_static("")),
+            });
+        }
         let (name, value) = text
             .split_once(':')
             .ok_or_else(|| format!("{text:?} is not a header; write it as 'Name: value'"))?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| format!("{:?} is not a valid header name", name.trim()))?;
+        let name = header_name(name)?;
+        if value.trim().is_empty() {
+            return Ok(HeaderArg { name, value: None });
+        }
         let value = HeaderValue::from_str(value.trim())
             .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
-        Ok(HeaderArg { name, value })
+        Ok(HeaderArg {
+            name,
+            value: Some(value),
+        })
     }
+}
+
+fn header_name(text: &str) -> Result<HeaderName, String> {
+    HeaderName::from_bytes(text.trim().as_bytes())
+        .map_err(|_| format!("{:?} is not a valid header name", text.trim()))
 }
 
 fn invalid(message: &str) -> UsageError {
@@ -376,6 +420,7 @@ mod tests {
             terminals: NOT_TERMINALS,
             open_files,
             step_summary: None,
+            proxies: ProxyEnv::default(),
         }
     }
 
@@ -432,9 +477,16 @@ mod tests {
     fn headers_parse_and_bad_ones_are_refused() {
         let header: HeaderArg = "X-Token:  abc def ".parse().unwrap();
         assert_eq!(
-            (header.name.as_str(), header.value.to_str().unwrap()),
+            (
+                header.name.as_str(),
+                header.value.unwrap().to_str().unwrap()
+            ),
             ("x-token", "abc def")
         );
+        let removed: HeaderArg = "User-Agent:".parse().unwrap();
+        assert_eq!((removed.name.as_str(), removed.value), ("user-agent", None));
+        let empty: HeaderArg = "X-Empty;".parse().unwrap();
+        assert_eq!(empty.value.unwrap(), "");
         assert!("no colon".parse::<HeaderArg>().is_err());
         assert!("bad name: x".parse::<HeaderArg>().is_err());
         assert!("X-A: line\nbreak".parse::<HeaderArg>().is_err());

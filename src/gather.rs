@@ -12,6 +12,7 @@ use tokio::time::{interval_at, sleep_until, Instant};
 
 use crate::config::Mode;
 use crate::fetch::Fetcher;
+use crate::pace::Pacer;
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
 use crate::reorder::ReorderBuffer;
@@ -47,6 +48,8 @@ pub struct Plan {
     pub per_host: Option<usize>,
     /// Time limit for the whole run.
     pub deadline: Option<Duration>,
+    /// Spaces request starts out for `--rate`, in input order.
+    pub pacer: Option<Arc<Pacer>>,
 }
 
 /// Why the run stopped.
@@ -143,7 +146,15 @@ pub async fn gather(
             };
             let targets = Arc::clone(&targets);
             let fetcher = Arc::clone(&fetcher);
-            in_flight.spawn(async move { fetcher.fetch(index, &targets.get(index)).await });
+            // Reserved here, in the order URLs are launched, so they start in that
+            // order rather than racing each other for the next start.
+            let start = plan.pacer.as_ref().map(|pacer| pacer.reserve());
+            in_flight.spawn(async move {
+                if let Some(start) = start {
+                    tokio::time::sleep_until(start).await;
+                }
+                fetcher.fetch(index, &targets.get(index)).await
+            });
             if run.tracks_start_times {
                 run.started_at.insert(index, Instant::now());
             }
@@ -311,5 +322,6 @@ fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
         final_url: None,
         bytes: 0,
         attempts: u32::from(started.is_some()),
+        location: None,
     }
 }

@@ -14,6 +14,7 @@ pub mod gather;
 pub mod input;
 pub mod limits;
 pub mod output;
+pub mod pace;
 pub mod progress;
 pub mod record;
 pub mod reorder;
@@ -31,6 +32,7 @@ use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::gather::{Plan, RunStats, Stop};
 use crate::output::{formatter, summary, Output, RunEnd};
+use crate::pace::Pacer;
 use crate::progress::Progress;
 use crate::targets::TargetList;
 
@@ -41,13 +43,17 @@ pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats
     for warning in &config.warnings {
         eprintln!("gather: warning: {warning}");
     }
-    let fetcher = Arc::new(Fetcher::new(&config)?);
+    let pacer = config
+        .rate
+        .map(|per_second| Arc::new(Pacer::new(per_second)));
+    let fetcher = Arc::new(Fetcher::new(&config, pacer.clone())?);
     let targets = Arc::new(config.targets);
     let plan = Plan {
         concurrency: config.concurrency,
         mode: config.mode,
         per_host: config.per_host,
         deadline: config.deadline,
+        pacer,
     };
     let progress = Progress::new(targets.len(), config.display);
     let mut output = Output::new(stdout, formatter(config.format, &config.format_options));

@@ -23,6 +23,9 @@ pub struct Record {
     pub bytes: u64,
     /// Requests made for this URL: 1, plus any retries.
     pub attempts: u32,
+    /// The final response's `Location` header, resolved against its URL, when it
+    /// had one (a redirect that was not followed, or a 201).
+    pub location: Option<String>,
 }
 
 impl Record {
@@ -50,11 +53,15 @@ pub enum Failure {
     #[error("connection timed out after {} (raise with --connect-timeout)", Secs(*.0))]
     ConnectTimeout(Duration),
     /// The host name did not resolve.
-    #[error("DNS lookup failed: {0}")]
+    #[error("could not resolve host {0}")]
     Dns(String),
-    /// TCP connection failed (refused, unreachable, reset during connect).
-    #[error("could not connect: {0}")]
+    /// TCP connection failed (refused, unreachable, reset during connect); the
+    /// text names the address or proxy and the cause.
+    #[error("could not connect to {0}")]
     Connect(String),
+    /// The connection closed or was reset before any of the response arrived.
+    #[error("the server closed the connection before answering{0}")]
+    Closed(String),
     /// The TLS handshake or certificate check failed.
     #[error("TLS failed: {0}")]
     Tls(String),
@@ -64,6 +71,9 @@ pub enum Failure {
     /// A redirect pointed somewhere other than http or https.
     #[error("refused to follow a redirect to {0}: only http and https are followed")]
     RedirectRefused(String),
+    /// A redirect's Location is not a URL that can be followed.
+    #[error("the redirect's Location {0} is not a URL that can be followed")]
+    RedirectInvalid(String),
     /// The connection broke or the body was malformed while reading.
     #[error("reading the body failed: {0}")]
     Body(String),
@@ -90,8 +100,12 @@ impl Failure {
     /// and the statuses servers use for "try again later".
     pub fn is_transient(&self) -> bool {
         match self {
-            Failure::Connect(_) | Failure::ConnectTimeout(_) | Failure::Timeout(_) => true,
-            Failure::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            Failure::Connect(_)
+            | Failure::Closed(_)
+            | Failure::ConnectTimeout(_)
+            | Failure::Timeout(_) => true,
+            // The statuses curl's --retry treats as transient.
+            Failure::Status { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
             _ => false,
         }
     }
@@ -104,9 +118,11 @@ impl Failure {
             Failure::ConnectTimeout(_) => "connect_timeout",
             Failure::Dns(_) => "dns",
             Failure::Connect(_) => "connect",
+            Failure::Closed(_) => "closed",
             Failure::Tls(_) => "tls",
             Failure::TooManyRedirects(_) => "too_many_redirects",
             Failure::RedirectRefused(_) => "redirect_refused",
+            Failure::RedirectInvalid(_) => "redirect_invalid",
             Failure::Body(_) => "body",
             Failure::Expect { .. } => "expect",
             Failure::Deadline => "deadline",
@@ -189,8 +205,11 @@ mod tests {
             status,
             accepted: String::new(),
         };
-        assert!(status(503).is_transient() && status(429).is_transient());
-        assert!(!status(404).is_transient() && !status(500).is_transient());
+        for transient in [408, 429, 500, 502, 503, 504] {
+            assert!(status(transient).is_transient(), "{transient}");
+        }
+        assert!(!status(404).is_transient() && !status(501).is_transient());
+        assert!(Failure::Closed(String::new()).is_transient());
         assert!(Failure::Connect("refused".into()).is_transient());
         assert!(!Failure::Dns("no such host".into()).is_transient());
         assert!(!Failure::Deadline.is_transient());

@@ -97,11 +97,6 @@ fn authority(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
-/// True if a normalized URL carries a user name or password.
-pub(crate) fn has_userinfo(url: &str) -> bool {
-    authority(url).contains('@')
-}
-
 fn has_password(url: &str) -> bool {
     authority(url)
         .rsplit_once('@')

@@ -359,6 +359,11 @@ fn dns_failures_are_reported_per_url() {
     for record in &records {
         assert_eq!(record["error_kind"], "dns", "{record}");
     }
+    // The host is named once, without the resolver's jargon.
+    assert_eq!(
+        records[0]["error"],
+        "could not resolve host gather-test.invalid"
+    );
 }
 
 #[test]

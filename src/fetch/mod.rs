@@ -1,37 +1,33 @@
-//! One fetch: the request (following redirects), the status check, then a
-//! streaming decode of the prefix only, with retries of transient failures.
+//! One fetch on reqwest: the request, its redirects one hop at a time, the status
+//! check, then a streaming decode of the prefix only, with retries of transient
+//! failures.
 
 mod client;
-pub mod encoding;
 mod failure;
+pub mod proxy;
 mod redirect;
 mod request;
 
 use std::hash::{BuildHasher, RandomState};
-use std::num::NonZeroU32;
-use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use http::header::{
-    AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, PROXY_AUTHORIZATION, RETRY_AFTER,
-};
-use http::{HeaderMap, HeaderValue, Request, Uri};
-use http_body_util::{BodyExt, Empty};
-use hyper::body::{Body, Incoming};
-use hyper_util::client::proxy::matcher::Matcher;
+use http::header::{AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue};
+use reqwest::{Client, Response};
+use tokio::time::Instant;
 use url::Url;
 
 use crate::config::Config;
 use crate::decode::{charset_from_content_type, PrefixDecoder};
+use crate::pace::Pacer;
 use crate::record::{Failure, Record};
 use crate::status::StatusSet;
-use crate::targets::Target;
-use client::{ClientSettings, HttpClient};
-use encoding::BodyDecoder;
-use failure::{body_failure, request_failure};
-use request::{invalid_url, request_headers, request_uri};
+use crate::targets::{redact, Target};
+use client::ClientSettings;
+use failure::{body_failure, request_failure, Scene};
+use proxy::ProxySettings;
+use request::request_headers;
 
 /// After the prefix, read at most this much more so the connection can be reused;
 /// a larger remainder is cheaper to abandon with the connection.
@@ -45,9 +41,9 @@ pub const RETRY_MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// Fetches URLs with one shared client and one set of rules.
 pub struct Fetcher {
-    client: HttpClient,
+    client: Client,
     headers: HeaderMap,
-    proxies: Arc<Matcher>,
+    proxies: ProxySettings,
     chars: usize,
     max_bytes: u64,
     expect: Vec<String>,
@@ -56,7 +52,9 @@ pub struct Fetcher {
     connect_timeout: Duration,
     max_redirects: usize,
     retries: u32,
-    rate: Option<DefaultDirectRateLimiter>,
+    pacer: Option<Arc<Pacer>>,
+    /// When the run's `--deadline` passes: no retry waits past it.
+    deadline: Option<Instant>,
     jitter: RandomState,
 }
 
@@ -65,31 +63,26 @@ pub struct Fetcher {
 struct Progress {
     status: Option<u16>,
     final_url: Option<Url>,
+    location: Option<String>,
     bytes: u64,
     retry_after: Option<Duration>,
 }
 
 impl Fetcher {
-    /// Builds the client (rustls, a connection pool sized to the concurrency,
-    /// proxies from the environment) and the headers every request carries.
-    pub fn new(config: &Config) -> anyhow::Result<Fetcher> {
-        let proxies = Arc::new(Matcher::from_env());
+    /// Builds the client and the headers every request carries. Retries take
+    /// their start from `pacer` when `--rate` is set.
+    pub fn new(config: &Config, pacer: Option<Arc<Pacer>>) -> anyhow::Result<Fetcher> {
         let settings = ClientSettings {
             idle_per_host: config.concurrency,
             connect_timeout: config.connect_timeout,
             insecure: config.insecure,
+            cacert: config.cacert.as_deref(),
+            proxies: &config.proxies,
         };
-        let rate = config.rate.map(|per_second| {
-            let period = Duration::from_secs_f64(1.0 / per_second);
-            let quota = Quota::with_period(period)
-                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
-                .allow_burst(NonZeroU32::MIN);
-            RateLimiter::direct(quota)
-        });
         Ok(Fetcher {
-            client: client::build(&settings, proxies.clone())?,
-            headers: request_headers(config)?,
-            proxies,
+            client: client::build(&settings)?,
+            headers: request_headers(&config.user_agent, &config.headers),
+            proxies: config.proxies.clone(),
             chars: config.chars,
             max_bytes: config.max_bytes,
             expect: config.expect.clone(),
@@ -98,7 +91,8 @@ impl Fetcher {
             connect_timeout: config.connect_timeout,
             max_redirects: config.max_redirects,
             retries: config.retries,
-            rate,
+            pacer,
+            deadline: config.deadline.map(|deadline| Instant::now() + deadline),
             jitter: RandomState::new(),
         })
     }
@@ -106,24 +100,29 @@ impl Fetcher {
     /// Fetches one URL into its record, retrying transient failures; every
     /// failure is data in the record.
     pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
-        let mut started = None;
+        let started = Instant::now();
         let mut attempts = 0;
         loop {
-            if let Some(rate) = &self.rate {
-                rate.until_ready().await;
-            }
-            let started = *started.get_or_insert_with(Instant::now);
             attempts += 1;
             let mut progress = Progress::default();
             let outcome = self.attempt(target, &mut progress).await;
             let retry = match &outcome {
                 Err(failure) if failure.is_transient() && attempts <= self.retries => {
-                    Some(self.backoff(index, attempts, progress.retry_after))
+                    let wait = self.backoff(index, attempts, progress.retry_after);
+                    // A retry that would start after the deadline only loses what
+                    // this attempt learned (a 503 and its reason, say).
+                    let in_time = self
+                        .deadline
+                        .is_none_or(|deadline| Instant::now() + wait < deadline);
+                    in_time.then_some(wait)
                 }
                 _ => None,
             };
             if let Some(wait) = retry {
                 tokio::time::sleep(wait).await;
+                if let Some(pacer) = &self.pacer {
+                    pacer.wait().await;
+                }
                 continue;
             }
             return Record {
@@ -134,6 +133,7 @@ impl Fetcher {
                 final_url: progress.final_url,
                 bytes: progress.bytes,
                 attempts,
+                location: progress.location,
             };
         }
     }
@@ -153,8 +153,8 @@ impl Fetcher {
     ) -> Result<String, Failure> {
         let exchange = self.exchange(target, progress);
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok((text, rest))) => {
-                drain(rest).await;
+            Ok(Ok((text, response))) => {
+                drain(response).await;
                 Ok(text)
             }
             Ok(Err(failure)) => Err(failure),
@@ -163,60 +163,68 @@ impl Fetcher {
     }
 
     /// The request and its redirects, then the prefix of the final response;
-    /// gives back the text and the unread rest of the body.
+    /// gives back the text and the response, whose body may still have more.
     async fn exchange(
         &self,
         target: &Target<'_>,
         progress: &mut Progress,
-    ) -> Result<(String, Incoming), Failure> {
-        let (mut uri, credentials) = request_uri(target.url)?;
-        // Where the request is now, once a redirect has moved it.
-        let mut moved_to: Option<Url> = None;
-        // Whether a redirect has left the host the credentials were for.
+    ) -> Result<(String, Response), Failure> {
+        let first = Url::parse(target.url).map_err(|err| invalid_url(&err))?;
+        let mut url = first.clone();
+        // Credentials written in the URL, as reqwest turned them into a header.
+        let mut url_credentials: Option<HeaderValue> = None;
+        // Whether a redirect has left the origin the credentials were for.
         let mut left_origin = false;
         let mut hops = 0;
         let response = loop {
-            let mut request = Request::new(Empty::new());
-            *request.headers_mut() = self.hop_headers(
-                &uri,
-                credentials.as_ref(),
-                target.origin_recurs,
-                left_origin,
-            );
-            *request.uri_mut() = uri;
-            let response = self
+            let headers = self.hop_headers(url_credentials.as_ref(), target, left_origin);
+            let request = self
                 .client
-                .request(request)
-                .await
-                .map_err(|err| request_failure(&err, self.connect_timeout))?;
-            if !response.status().is_redirection() {
+                .get(url.clone())
+                .headers(headers)
+                .build()
+                .map_err(|err| invalid_url(&err))?;
+            if hops == 0 && self.headers.get(AUTHORIZATION).is_none() {
+                url_credentials = request.headers().get(AUTHORIZATION).cloned();
+            }
+            let response = match self.client.execute(request).await {
+                Ok(response) => response,
+                Err(err) => {
+                    let scene = Scene {
+                        url: &url,
+                        proxy: self.proxies.describe_for(&url),
+                        connect_timeout: self.connect_timeout,
+                    };
+                    let failure = request_failure(&err, &scene);
+                    return Err(if hops > 0 {
+                        redirected_from(failure, &first)
+                    } else {
+                        failure
+                    });
+                }
+            };
+            progress.status = Some(response.status().as_u16());
+            progress.location = redirect::location(response.headers(), &url).map(|location| {
+                location.map_or_else(|invalid| invalid.to_string(), |url| redact(&url).into())
+            });
+            if self.max_redirects == 0 {
                 break response;
             }
-            let from = match &moved_to {
-                Some(url) => url.clone(),
-                None => Url::parse(target.url).map_err(|err| invalid_url(&err))?,
-            };
-            let next = match redirect::next_hop(response.status(), response.headers(), &from) {
+            let next = match redirect::next_hop(response.status(), response.headers(), &url) {
                 None => break response,
-                Some(Err(refused)) => {
-                    progress.status = Some(response.status().as_u16());
-                    return Err(refused);
-                }
+                Some(Err(refused)) => return Err(refused),
                 Some(Ok(next)) => next,
             };
             hops += 1;
             if hops > self.max_redirects {
-                progress.status = Some(response.status().as_u16());
                 return Err(Failure::TooManyRedirects(self.max_redirects));
             }
-            left_origin |= redirect::leaves_origin(&from, &next);
-            drain(response.into_body()).await;
-            uri = request_uri(next.as_str())?.0;
-            moved_to = Some(next);
+            left_origin |= redirect::leaves_origin(&url, &next);
+            drain(response).await;
+            progress.final_url = Some(next.clone()).filter(|next| next.as_str() != target.url);
+            url = next;
         };
         let status = response.status().as_u16();
-        progress.status = Some(status);
-        progress.final_url = moved_to.filter(|url| url.as_str() != target.url);
         if !self.accept.contains(status) {
             progress.retry_after = retry_after(response.headers());
             return Err(Failure::Status {
@@ -224,54 +232,46 @@ impl Fetcher {
                 accepted: self.accept.to_string(),
             });
         }
-        let (head, body) = response.into_parts();
-        self.read_prefix(&head.headers, body, progress).await
+        // reqwest removes Content-Encoding once it has undone it; one that is left
+        // is a coding it cannot undo (or a list of them), whose bytes are not text.
+        if let Some(coding) = response.headers().get(CONTENT_ENCODING) {
+            if !coding.as_bytes().eq_ignore_ascii_case(b"identity") {
+                return Err(Failure::Body(format!(
+                    "the body is encoded as {:?}, which gather cannot decode",
+                    String::from_utf8_lossy(coding.as_bytes())
+                )));
+            }
+        }
+        self.read_prefix(response, progress).await
     }
 
     /// Reads and decodes only as much of the body as the prefix needs.
     async fn read_prefix(
         &self,
-        headers: &HeaderMap,
-        mut body: Incoming,
+        mut response: Response,
         progress: &mut Progress,
-    ) -> Result<(String, Incoming), Failure> {
-        let declared = headers
+    ) -> Result<(String, Response), Failure> {
+        let declared = response
+            .headers()
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .and_then(charset_from_content_type);
-        let coding = headers
-            .get(CONTENT_ENCODING)
-            .and_then(|value| value.to_str().ok());
-        let mut content = BodyDecoder::new(coding);
         let mut decoder = PrefixDecoder::new(declared, self.chars).expecting(&self.expect);
         let mut ended = false;
         while !decoder.is_done() && progress.bytes < self.max_bytes {
-            let data = match body.frame().await {
-                None => {
-                    content.finish()?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room =
+                        usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
+                    let usable = &chunk[..chunk.len().min(room)];
+                    progress.bytes += usable.len() as u64;
+                    decoder.feed(usable);
+                }
+                Ok(None) => {
                     ended = true;
                     break;
                 }
-                Some(Err(err)) => return Err(body_failure(&err)),
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) => data,
-                    // Trailers carry no text.
-                    Err(_) => continue,
-                },
-            };
-            let flow = content.decode(&data, |piece| {
-                let room = usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
-                let usable = &piece[..piece.len().min(room)];
-                progress.bytes += usable.len() as u64;
-                decoder.feed(usable);
-                if decoder.is_done() || progress.bytes >= self.max_bytes {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })?;
-            if flow.is_break() {
-                break;
+                Err(err) => return Err(body_failure(&err)),
             }
         }
         let (text, missing) = decoder.finish();
@@ -282,38 +282,47 @@ impl Fetcher {
                 whole_body: ended,
             });
         }
-        Ok((text, body))
+        Ok((text, response))
     }
 
     /// The headers for one request of an exchange: the shared ones, the URL's
-    /// credentials until a redirect leaves their host (then all credentials go),
-    /// `Connection: close` when no later URL needs the connection, and
-    /// `Proxy-Authorization` for plain http through a proxy with credentials
-    /// (https presents them in the CONNECT instead).
+    /// credentials until a redirect leaves their origin (then all credentials
+    /// and any Host go), and `Connection: close` when no later URL needs the
+    /// connection.
     fn hop_headers(
         &self,
-        uri: &Uri,
-        credentials: Option<&HeaderValue>,
-        origin_recurs: bool,
+        url_credentials: Option<&HeaderValue>,
+        target: &Target<'_>,
         left_origin: bool,
     ) -> HeaderMap {
         let mut headers = self.headers.clone();
         if left_origin {
             redirect::strip_credentials(&mut headers);
-        } else if let Some(credentials) = credentials {
+        } else if let Some(credentials) = url_credentials {
             headers.insert(AUTHORIZATION, credentials.clone());
         }
-        if !origin_recurs {
+        if !target.origin_recurs {
             headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        }
-        if uri.scheme_str() == Some("http") {
-            let proxy = self.proxies.intercept(uri);
-            if let Some(auth) = proxy.as_ref().and_then(|proxy| proxy.basic_auth()) {
-                headers.insert(PROXY_AUTHORIZATION, auth.clone());
-            }
         }
         headers
     }
+}
+
+/// A failure on a hop after a redirect says where the chain began.
+fn redirected_from(failure: Failure, first: &Url) -> Failure {
+    let note = |text: String| format!("{text} (redirected from {})", redact(first));
+    match failure {
+        Failure::Dns(text) => Failure::Dns(note(text)),
+        Failure::Connect(text) => Failure::Connect(note(text)),
+        Failure::Tls(text) => Failure::Tls(note(text)),
+        Failure::Request(text) => Failure::Request(note(text)),
+        other => other,
+    }
+}
+
+/// A URL the HTTP client cannot use, as a record's failure.
+fn invalid_url(err: &dyn std::fmt::Display) -> Failure {
+    Failure::Request(format!("invalid URL: {err}"))
 }
 
 /// The wait before retry number `attempt` (from 1), given the server's Retry-After
@@ -344,15 +353,17 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Reads a small remainder of the body so the connection returns to the pool.
-async fn drain(mut body: Incoming) {
-    let known = body.size_hint().exact();
-    if known.is_some_and(|remaining| remaining > DRAIN_MAX_BYTES) {
+async fn drain(mut response: Response) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > DRAIN_MAX_BYTES)
+    {
         return;
     }
     let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
         let mut read = 0u64;
-        while let Some(Ok(frame)) = body.frame().await {
-            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+        while let Ok(Some(chunk)) = response.chunk().await {
+            read += chunk.len() as u64;
             if read > DRAIN_MAX_BYTES {
                 break;
             }

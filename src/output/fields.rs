@@ -34,6 +34,8 @@ pub struct Fields<'a> {
     pub final_url: Option<String>,
     /// Body bytes read, after decompression.
     pub bytes: u64,
+    /// The final response's Location header, resolved, if it had one.
+    pub location: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
@@ -58,6 +60,7 @@ impl<'a> Fields<'a> {
                 (None, None) => None,
             },
             bytes: record.bytes,
+            location: record.location.as_deref(),
         }
     }
 }

@@ -42,6 +42,9 @@ impl Junit {
         if let Some(final_url) = &f.final_url {
             let _ = writeln!(out, "final_url: {final_url}");
         }
+        if let Some(location) = f.location {
+            let _ = writeln!(out, "location: {location}");
+        }
         let _ = writeln!(out, "attempts: {}\nbytes: {}", f.attempts, f.bytes);
         if let Some(text) = f.text {
             let _ = write!(out, "\n{text}");

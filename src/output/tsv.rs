@@ -10,7 +10,7 @@ use crate::targets::Target;
 
 /// The columns, in order.
 const HEADER: &str =
-    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\n";
+    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\tlocation\n";
 
 /// Tab-separated values; empty fields for nulls.
 pub struct Tsv;
@@ -28,7 +28,7 @@ impl Format for Tsv {
     ) -> io::Result<()> {
         let f = Fields::new(target, record);
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let columns: [Cow<str>; 13] = [
+        let columns: [Cow<str>; 14] = [
             escape(&f.url),
             number(f.status.map(u64::from)).into(),
             f.ok.to_string().into(),
@@ -42,6 +42,7 @@ impl Format for Tsv {
             escape(f.final_url.as_deref().unwrap_or("")),
             f.bytes.to_string().into(),
             f.elapsed_ms.to_string().into(),
+            escape(f.location.unwrap_or("")),
         ];
         writeln!(out, "{}", columns.join("\t"))
     }

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: the server and the command builder.
 #![allow(dead_code)]
 
+pub mod routes;
 pub mod server;
 
 use std::process::Stdio;

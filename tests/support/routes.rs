@@ -1,0 +1,294 @@
+//! A small server of a test's own: each test gives the handler for its routes,
+//! and reads back what arrived. Plain HTTP, or HTTP and HTTPS on one port (the
+//! first byte tells them apart), on 127.0.0.1 port 0, on a thread of its own.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use tokio::net::{TcpListener, TcpStream};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The request target as sent (a path, or an absolute URL through a proxy).
+    pub target: String,
+    /// Lower-case header names with their values, in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// Whether it arrived over TLS.
+    pub tls: bool,
+}
+
+impl Seen {
+    /// The value of a header, if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the handler answers.
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply with this status and no body.
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// 200 with a plain-text body.
+    pub fn text(body: &str) -> Reply {
+        Reply::status(200)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(body.as_bytes())
+    }
+
+    /// A redirect to `location`.
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::status(status).header("location", location)
+    }
+
+    /// Adds a header.
+    pub fn header(self, name: &str, value: &str) -> Reply {
+        self.header_bytes(name, value.as_bytes())
+    }
+
+    /// Adds a header whose value is raw bytes (which need not be ASCII).
+    pub fn header_bytes(mut self, name: &str, value: &[u8]) -> Reply {
+        self.headers.push((name.to_string(), value.to_vec()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: &[u8]) -> Reply {
+        self.body = body.to_vec();
+        self
+    }
+}
+
+type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
+
+/// A running server and what it has seen.
+pub struct TestServer {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl TestServer {
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// `https://127.0.0.1:PORT{path}`, for a server started with [`http_and_https`].
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.addr)
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("seen lock").clone()
+    }
+
+    /// The requests so far whose target starts with `prefix`.
+    pub fn seen_at(&self, prefix: &str) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|seen| seen.target.starts_with(prefix))
+            .collect()
+    }
+}
+
+/// A plain HTTP/1.1 server whose every request goes to `handler`.
+pub fn http(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> TestServer {
+    start(Arc::new(handler), None)
+}
+
+/// The certificate an HTTPS test server presents.
+#[derive(Debug, Clone, Copy)]
+pub enum Cert {
+    /// Self-signed, for 127.0.0.1 and localhost (tests/support/test-cert.pem).
+    SelfSigned,
+    /// Signed by the test CA (tests/support/pki/ca-cert.pem), for 127.0.0.1,
+    /// localhost and test.gather.example.
+    Valid,
+    /// Signed by the test CA, for other.example and www.other.example only.
+    WrongName,
+    /// Signed by the test CA, for 127.0.0.1; expired on 2020-02-01.
+    Expired,
+}
+
+/// HTTP/1.1 and HTTPS (with `cert`) on the same port.
+pub fn http_and_https(
+    cert: Cert,
+    handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> TestServer {
+    start(Arc::new(handler), Some(cert))
+}
+
+/// The test CA's certificate file, for `--cacert`.
+pub fn test_ca() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pki/ca-cert.pem").to_string()
+}
+
+/// A server that hands each raw connection to `handler`, for answers no HTTP
+/// library would give.
+pub fn raw<F, Fut>(handler: F) -> TestServer
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    spawn_listener(move |stream, _seen| {
+        let handler = Arc::clone(&handler);
+        async move { handler(stream).await }
+    })
+}
+
+/// No connection is served longer than this, so a server never holds a test up.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+
+fn start(handler: Handler, tls: Option<Cert>) -> TestServer {
+    spawn_listener(move |stream, seen| {
+        let handler = Arc::clone(&handler);
+        async move {
+            let cert = match tls {
+                Some(cert) if starts_with_tls(&stream).await => cert,
+                _ => {
+                    serve(hyper_util::rt::TokioIo::new(stream), handler, seen, false).await;
+                    return;
+                }
+            };
+            {
+                let Ok(tls) = acceptor(cert).accept(stream).await else {
+                    return;
+                };
+                serve(hyper_util::rt::TokioIo::new(tls), handler, seen, true).await;
+            }
+        }
+    })
+}
+
+fn spawn_listener<F, Fut>(on_connection: F) -> TestServer
+where
+    F: Fn(TcpStream, Arc<Mutex<Vec<Seen>>>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let thread_seen = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("test server runtime");
+        runtime.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            ready_tx
+                .send(listener.local_addr().expect("local addr"))
+                .expect("report address");
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let serving = on_connection(stream, Arc::clone(&thread_seen));
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(CONNECTION_LIFETIME, serving).await;
+                });
+            }
+        });
+    });
+    let addr = ready_rx.recv().expect("test server started");
+    TestServer { addr, seen }
+}
+
+async fn starts_with_tls(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    // 0x16 opens a TLS handshake record; no HTTP request starts with it.
+    matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16)
+}
+
+fn acceptor(which: Cert) -> tokio_rustls::TlsAcceptor {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let (cert, key): (&[u8], &[u8]) = match which {
+        Cert::SelfSigned => (
+            include_bytes!("test-cert.pem"),
+            include_bytes!("test-key.pem"),
+        ),
+        Cert::Valid => (
+            include_bytes!("pki/localhost-cert.pem"),
+            include_bytes!("pki/localhost-key.pem"),
+        ),
+        Cert::WrongName => (
+            include_bytes!("pki/wrongname-cert.pem"),
+            include_bytes!("pki/wrongname-key.pem"),
+        ),
+        Cert::Expired => (
+            include_bytes!("pki/expired-cert.pem"),
+            include_bytes!("pki/expired-key.pem"),
+        ),
+    };
+    let cert = CertificateDer::from_pem_slice(cert).expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(key).expect("test key");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("TLS server config");
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+async fn serve<I>(io: I, handler: Handler, seen: Arc<Mutex<Vec<Seen>>>, tls: bool)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+        let arrived = Seen {
+            target: request.uri().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_string(), value)
+                })
+                .collect(),
+            tls,
+        };
+        seen.lock().expect("seen lock").push(arrived.clone());
+        let reply = handler(&arrived);
+        let mut response = hyper::Response::new(Full::new(Bytes::from(reply.body)));
+        *response.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("a valid status");
+        for (name, value) in reply.headers {
+            response.headers_mut().append(
+                hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                hyper::header::HeaderValue::from_bytes(&value).expect("header value"),
+            );
+        }
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, service)
+        .await;
+}
