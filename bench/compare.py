@@ -93,9 +93,10 @@ def small_pages():
     count = 10_000
     urls = url_file("small.txt", [f"{BASE}/small/{i}" for i in range(count)])
     commands = {"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]}
-    floor = os.path.join(os.path.dirname(GATHER), "examples", "hyper_floor")
-    if os.path.exists(floor):
-        commands["floor: bare hyper client"] = [floor, urls, "64", "100"]
+    for name, label in [("hyper_floor", "floor: bare hyper client"), ("reqwest_floor", "floor: gather's reqwest client")]:
+        floor = os.path.join(os.path.dirname(GATHER), "examples", name)
+        if os.path.exists(floor):
+            commands[label] = [floor, urls, "64", "100"]
     if shutil.which("wget2"):
         commands["wget2 --max-threads=64"] = ["wget2", "-q", "--max-threads=64", "-O", "/dev/null", "-i", urls]
     if shutil.which("curl"):
@@ -119,6 +120,9 @@ def small_pages():
     results = interleaved(commands)
     gather_rate = count / results["gather"][0]
     rows = []
+    reqwest_floor = results.get("floor: gather's reqwest client")
+    if reqwest_floor:
+        rows.append(("gather ÷ reqwest floor", "–", "–", f"gather = {reqwest_floor[0] / results['gather'][0]:.2f}× the floor's rate", "–"))
     if shutil.which("wrk"):
         rate = wrk_rate(f"{BASE}/small/1")
         rows.append(("wrk -c64 (one URL, keep-alive)", "–", f"{rate:,.0f}", f"gather = {gather_rate / rate:.2f}× wrk", "–"))

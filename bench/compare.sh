@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks gather side by side with wrk, wget2, curl --parallel, lychee and a
-# Python asyncio + aiohttp script (each only if installed), and a bare hyper client
-# as the floor (examples/hyper_floor.rs), against the project's own local server,
+# Python asyncio + aiohttp script (each only if installed), and two floors: a bare
+# hyper client (examples/hyper_floor.rs) and gather's own reqwest client with none
+# of gather's work around it (examples/reqwest_floor.rs), against a local server,
 # and prints Markdown tables of medians and ratios.
 #
 #   bench/compare.sh                 # every workload, 5 runs each
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet
-cargo build --release --quiet --example bench_server --example hyper_floor
+cargo build --release --quiet --example bench_server --example hyper_floor --example reqwest_floor
 
 server_out=$(mktemp)
 ./target/release/examples/bench_server > "$server_out" &

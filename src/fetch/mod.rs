@@ -24,9 +24,9 @@ use crate::pace::Pacer;
 use crate::record::{Failure, Record};
 use crate::status::StatusSet;
 use crate::targets::{redact, Target};
-use client::ClientSettings;
+pub use client::{build as build_client, ClientSettings};
 use failure::{body_failure, request_failure, Scene};
-use proxy::ProxySettings;
+pub use proxy::ProxySettings;
 use request::request_headers;
 
 /// After the prefix, read at most this much more so the connection can be reused;
