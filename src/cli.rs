@@ -1,17 +1,31 @@
 //! The command line: flags, value parsers and help text. No logic lives here.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use clap_complete::Shell;
+use http::header::{HeaderName, HeaderValue};
 
-use crate::config::{
-    HeaderArg, Shard, DEFAULT_CHARS, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_SECS,
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECS,
-    DEFAULT_USER_AGENT,
-};
-use crate::output::FormatKind;
+use crate::shard::Shard;
 use crate::status::StatusSet;
+
+/// Default for `-n`: characters printed per page.
+pub const DEFAULT_CHARS: usize = 100;
+/// Default for `-j`: requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 50;
+/// Default for `-t`: seconds per request, body included.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
+/// Default for `--connect-timeout`, in seconds.
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: f64 = 10.0;
+/// Default for `--max-bytes`: 10 MiB, far past any prefix worth printing.
+pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Default for `--retries`: none, so a flaky page is reported, not hidden.
+pub const DEFAULT_RETRIES: u32 = 0;
+/// Default for `-A/--user-agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("gather/", env!("CARGO_PKG_VERSION"));
+/// Default for `--max-redirects`.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 const AFTER_HELP: &str = "\
 Exit status:
@@ -64,8 +78,8 @@ pub struct Cli {
     pub chars: usize,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatKind::Text, help_heading = "Output")]
-    pub format: FormatKind,
+    #[arg(long, value_enum, default_value_t = FormatName::Text, help_heading = "Output")]
+    pub format: FormatName,
 
     /// Print control characters raw even when stdout is a terminal (by default they
     /// are shown escaped there, so a page cannot drive your terminal).
@@ -170,4 +184,87 @@ pub struct Cli {
     /// Print the man page (roff) to stdout, and exit.
     #[arg(long, help_heading = "Shell integration")]
     pub man: bool,
+}
+
+/// The formats `--format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatName {
+    /// A `==> URL <==` header line, then the text (like head(1) on several files).
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array of record objects.
+    Json,
+    /// Tab-separated values with a header line; tabs, newlines and backslashes escaped.
+    Tsv,
+    /// JUnit XML: one testcase per URL, for CI test reporters.
+    Junit,
+    /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
+    Github,
+}
+
+/// One `-H 'Name: value'` argument, checked. As in curl, `Name:` with nothing
+/// after it removes the header and `Name;` sends it empty.
+#[derive(Debug, Clone)]
+pub struct HeaderArg {
+    /// The header name.
+    pub name: HeaderName,
+    /// The header value; `None` removes the header.
+    pub value: Option<HeaderValue>,
+}
+
+impl FromStr for HeaderArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some(name) = text.strip_suffix(';').filter(|name| !name.contains(':')) {
+            let name = header_name(name)?;
+            return Ok(HeaderArg {
+                name,
+                value: Some(HeaderValue::from_static("")),
+            });
+        }
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?} is not a header; write it as 'Name: value'"))?;
+        let name = header_name(name)?;
+        if value.trim().is_empty() {
+            return Ok(HeaderArg { name, value: None });
+        }
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
+        Ok(HeaderArg {
+            name,
+            value: Some(value),
+        })
+    }
+}
+
+fn header_name(text: &str) -> Result<HeaderName, String> {
+    HeaderName::from_bytes(text.trim().as_bytes())
+        .map_err(|_| format!("{:?} is not a valid header name", text.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_bad_ones_are_refused() {
+        let header: HeaderArg = "X-Token:  abc def ".parse().unwrap();
+        assert_eq!(
+            (
+                header.name.as_str(),
+                header.value.unwrap().to_str().unwrap()
+            ),
+            ("x-token", "abc def")
+        );
+        let removed: HeaderArg = "User-Agent:".parse().unwrap();
+        assert_eq!((removed.name.as_str(), removed.value), ("user-agent", None));
+        let empty: HeaderArg = "X-Empty;".parse().unwrap();
+        assert_eq!(empty.value.unwrap(), "");
+        assert!("no colon".parse::<HeaderArg>().is_err());
+        assert!("bad name: x".parse::<HeaderArg>().is_err());
+        assert!("X-A: line\nbreak".parse::<HeaderArg>().is_err());
+    }
 }

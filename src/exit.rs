@@ -1,6 +1,8 @@
 //! The process exit codes, and the one place that maps a run's end to them.
 
 use crate::error::UsageError;
+use crate::signals::Signal;
+use crate::stats::{RunStats, Stop};
 
 /// How a run of gather ends, as documented in `--help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,9 +49,7 @@ impl From<ExitCode> for std::process::ExitCode {
 
 impl ExitCode {
     /// The exit code for a run that got as far as fetching.
-    pub fn for_run(stats: &crate::gather::RunStats) -> ExitCode {
-        use crate::gather::Stop;
-        use crate::signals::Signal;
+    pub fn for_run(stats: &RunStats) -> ExitCode {
         match stats.stop {
             Stop::Signal(Signal::Interrupt) => ExitCode::Interrupted,
             Stop::Signal(Signal::Terminate) => ExitCode::Terminated,

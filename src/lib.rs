@@ -1,5 +1,10 @@
 //! gather: fetch many URLs concurrently and print the first N characters of each,
 //! in input order, failing fast or isolating failures.
+//!
+//! `main` parses the command line ([`cli`]), probes the process ([`environment`]),
+//! checks both into [`config::Settings`] and calls [`run`], which loads the URLs
+//! ([`targets`]), fetches them ([`fetch`]) through the [`engine`], and writes the
+//! records ([`output`]). `docs/architecture.md` draws the whole picture.
 
 #![warn(missing_docs)]
 
@@ -7,89 +12,116 @@ pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod docs;
+pub mod engine;
+pub mod environment;
 pub mod error;
 pub mod exit;
 pub mod fetch;
-pub mod gather;
-pub mod input;
 pub mod limits;
 pub mod output;
 pub mod pace;
 pub mod progress;
 pub mod record;
-pub mod reorder;
-pub mod schedule;
+pub mod shard;
 pub mod signals;
+pub mod stats;
 pub mod status;
 pub mod targets;
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::config::Config;
+use crate::config::Settings;
+use crate::engine::{Fetch, Plan, RecordSink};
 use crate::fetch::Fetcher;
-use crate::gather::{Plan, RunStats, Stop};
 use crate::output::{formatter, summary, Output, RunEnd};
 use crate::pace::Pacer;
 use crate::progress::Progress;
-use crate::targets::TargetList;
+use crate::record::Record;
+use crate::stats::{RunStats, Stop};
+use crate::targets::{Target, TargetList};
 
-/// Runs gather: fetches every URL in `config`, writes records to `stdout`, and
+impl Fetch for Fetcher {
+    fn fetch(
+        &self,
+        index: usize,
+        target: &Target<'_>,
+    ) -> impl std::future::Future<Output = Record> + Send {
+        Fetcher::fetch(self, index, target)
+    }
+}
+
+impl<W: Write> RecordSink for Output<W> {
+    fn emit(&mut self, target: &Target<'_>, record: &Record) -> std::io::Result<()> {
+        Output::emit(self, target, record)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Output::flush(self)
+    }
+
+    fn closed(&self) -> bool {
+        self.is_closed()
+    }
+}
+
+/// Runs gather: loads the URLs, fetches every one, writes records to `stdout`, and
 /// reports on stderr. URL failures are in the returned stats, not errors; an `Err`
-/// means gather itself could not work (the client or the output failed).
-pub async fn run<W: Write>(config: Config, stdout: W) -> anyhow::Result<RunStats> {
-    for warning in &config.warnings {
+/// is a usage or input error (a [`error::UsageError`] inside) or gather itself
+/// failing (the client could not be built, or the output failed).
+pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
+    let loaded = targets::load(&settings.input)?;
+    for warning in settings.warnings.iter().chain(&loaded.warnings) {
         eprintln!("gather: warning: {warning}");
     }
-    let pacer = config
+    let pacer = settings
+        .plan
         .rate
         .map(|per_second| Arc::new(Pacer::new(per_second)));
-    let fetcher = Arc::new(Fetcher::new(&config, pacer.clone())?);
-    let targets = Arc::new(config.targets);
+    let fetcher = Arc::new(Fetcher::new(&settings.fetch, pacer.clone())?);
     let plan = Plan {
-        concurrency: config.concurrency,
-        mode: config.mode,
-        per_host: config.per_host,
-        deadline: config.deadline,
+        concurrency: settings.plan.concurrency,
+        mode: settings.plan.mode,
+        per_host: settings.plan.per_host,
+        deadline: settings.plan.deadline,
         pacer,
     };
-    let progress = Progress::new(targets.len(), config.display);
-    let mut output = Output::new(stdout, formatter(config.format, &config.format_options));
-    let mut stats = match output.begin() {
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-            let mut stats = RunStats::new(targets.len());
-            stats.stop = Stop::OutputClosed;
-            return Ok(stats);
-        }
-        begun => {
-            begun.context("could not write the output")?;
-            let interrupt = signals::wait_for_signal();
-            gather::gather(
-                Arc::clone(&targets),
-                fetcher,
-                &plan,
-                interrupt,
-                &mut output,
-                &progress,
-            )
-            .await
-            .context("could not write the output")?
-        }
+    let targets = Arc::new(loaded.targets);
+    let progress = Progress::new(targets.len(), settings.progress);
+    let format = formatter(settings.output.format, &settings.output.options);
+    let mut output = Output::new(stdout, format);
+    output.begin().context("could not write the output")?;
+    let mut stats = if output.is_closed() {
+        let mut stats = RunStats::new(targets.len());
+        stats.stop = Stop::OutputClosed;
+        stats
+    } else {
+        let interrupt = signals::wait_for_signal();
+        let run = engine::fetch_all(
+            Arc::clone(&targets),
+            fetcher,
+            &plan,
+            interrupt,
+            &mut output,
+            &progress,
+        );
+        run.await.context("could not write the output")?
     };
     progress.clear();
-    if stats.stop != Stop::OutputClosed {
-        let end = RunEnd {
-            stats: &stats,
-            targets: &targets,
-        };
-        match output.finish(&end) {
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => stats.stop = Stop::OutputClosed,
-            finished => finished.context("could not write the output")?,
-        }
+    let end = RunEnd {
+        stats: &stats,
+        targets: &targets,
+    };
+    let warnings = output.finish(&end).context("could not write the output")?;
+    for warning in warnings {
+        eprintln!("gather: warning: {warning}");
     }
-    report(&stats, &targets, config.summary);
+    if output.is_closed() {
+        stats.stop = Stop::OutputClosed;
+    }
+    report(&stats, &targets, settings.summary);
     Ok(stats)
 }
 

@@ -1,10 +1,11 @@
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
 use clap::Parser;
 
 use gather::cli::Cli;
-use gather::config::{Config, Environment};
+use gather::config::Settings;
+use gather::environment::Environment;
 use gather::exit::ExitCode;
 
 fn main() -> std::process::ExitCode {
@@ -36,19 +37,32 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(shell) = cli.completions {
-        gather::docs::completions(shell, &mut io::stdout().lock());
+        let mut script = Vec::new();
+        gather::docs::completions(shell, &mut script);
+        write_stdout(&script).context("could not write the completions")?;
         return Ok(ExitCode::Success);
     }
     if cli.man {
-        gather::docs::man_page(&mut io::stdout().lock()).context("could not write the man page")?;
+        let mut page = Vec::new();
+        gather::docs::man_page(&mut page).context("could not write the man page")?;
+        write_stdout(&page).context("could not write the man page")?;
         return Ok(ExitCode::Success);
     }
-    let config = Config::from_cli(cli, Environment::detect())?;
+    let settings = Settings::from_cli(cli, Environment::detect())?;
     let runtime = runtime().context("could not start the async runtime")?;
     // The engine runs on this thread, so stdout stays locked and unshared.
     let stdout = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let result = runtime.block_on(gather::run(config, stdout));
+    let result = runtime.block_on(gather::run(settings, stdout));
     // Don't wait for blocking DNS lookups of cancelled requests.
     runtime.shutdown_background();
     Ok(ExitCode::for_run(&result?))
+}
+
+/// Writes a generated document to stdout; a reader that went away is a quiet end.
+fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(err) if gather::output::reader_gone(&err) => Ok(()),
+        other => other,
+    }
 }

@@ -11,7 +11,7 @@ use crate::targets::Target;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Display {
+pub enum ProgressMode {
     /// A live bar (stderr is a terminal).
     Bar,
     /// A plain line every few seconds (stderr is a file or pipe).
@@ -40,9 +40,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress over `total` URLs, shown as `display` says.
-    pub fn new(total: usize, display: Display) -> Progress {
-        let bar = (display == Display::Bar).then(|| {
+    /// Progress over `total` URLs, shown as `mode` says.
+    pub fn new(total: usize, mode: ProgressMode) -> Progress {
+        let bar = (mode == ProgressMode::Bar).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
@@ -56,7 +56,7 @@ impl Progress {
         });
         Progress {
             bar,
-            heartbeat: display == Display::Heartbeat,
+            heartbeat: mode == ProgressMode::Heartbeat,
             failed: Cell::new(0),
         }
     }

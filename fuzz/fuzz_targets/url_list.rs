@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut targets = gather::targets::TargetList::default();
     let mut bad = Vec::new();
-    gather::input::read_list(data, "fuzz.txt", &mut targets, &mut bad)
+    gather::targets::read_list(data, "fuzz.txt", &mut targets, &mut bad)
         .expect("reading from memory cannot fail");
     let lines = data.split(|&b| b == b'\n').count();
     assert!(targets.len() + bad.len() <= lines);

@@ -9,16 +9,17 @@ mod redirect;
 mod request;
 
 use std::hash::{BuildHasher, RandomState};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use http::header::HeaderName;
 use http::header::{AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::Config;
 use crate::decode::{charset_from_content_type, PrefixDecoder};
 use crate::pace::Pacer;
 use crate::record::{Failure, Record};
@@ -38,6 +39,41 @@ const DRAIN_MAX_TIME: Duration = Duration::from_millis(100);
 const RETRY_BASE: Duration = Duration::from_millis(250);
 /// No wait between attempts is longer than this, whatever Retry-After asks.
 pub const RETRY_MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Everything a fetch needs to know, from the command line.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Characters of each body to decode (`-n`).
+    pub chars: usize,
+    /// Body bytes read at most.
+    pub max_bytes: u64,
+    /// Texts every page must contain.
+    pub expect: Vec<String>,
+    /// Statuses that count as success.
+    pub accept: StatusSet,
+    /// Per-attempt time limit, body included.
+    pub timeout: Duration,
+    /// Time limit for resolving, connecting and the TLS handshake.
+    pub connect_timeout: Duration,
+    /// Redirects followed at most; 0 makes a redirect the response.
+    pub max_redirects: usize,
+    /// Retries of transient failures.
+    pub retries: u32,
+    /// The run's time limit, past which no retry waits.
+    pub deadline: Option<Duration>,
+    /// Idle connections kept per origin (the concurrency).
+    pub idle_per_host: usize,
+    /// The User-Agent header.
+    pub user_agent: HeaderValue,
+    /// Extra request headers, in the order given; `None` removes that header.
+    pub headers: Vec<(HeaderName, Option<HeaderValue>)>,
+    /// Skip TLS certificate checks.
+    pub insecure: bool,
+    /// Extra CA certificates to trust (`--cacert`).
+    pub cacert: Option<PathBuf>,
+    /// Proxies from the environment, checked.
+    pub proxies: ProxySettings,
+}
 
 /// Fetches URLs with one shared client and one set of rules.
 pub struct Fetcher {
@@ -60,7 +96,7 @@ pub struct Fetcher {
 
 /// What one attempt learned before it ended, whichever way it ended.
 #[derive(Default)]
-struct Progress {
+struct Attempt {
     status: Option<u16>,
     final_url: Option<Url>,
     location: Option<String>,
@@ -71,9 +107,9 @@ struct Progress {
 impl Fetcher {
     /// Builds the client and the headers every request carries. Retries take
     /// their start from `pacer` when `--rate` is set.
-    pub fn new(config: &Config, pacer: Option<Arc<Pacer>>) -> anyhow::Result<Fetcher> {
+    pub fn new(config: &FetchSettings, pacer: Option<Arc<Pacer>>) -> anyhow::Result<Fetcher> {
         let settings = ClientSettings {
-            idle_per_host: config.concurrency,
+            idle_per_host: config.idle_per_host,
             connect_timeout: config.connect_timeout,
             insecure: config.insecure,
             cacert: config.cacert.as_deref(),
@@ -104,11 +140,11 @@ impl Fetcher {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let mut progress = Progress::default();
-            let outcome = self.attempt(target, &mut progress).await;
+            let mut learned = Attempt::default();
+            let outcome = self.attempt(target, &mut learned).await;
             let retry = match &outcome {
                 Err(failure) if failure.is_transient() && attempts <= self.retries => {
-                    let wait = self.backoff(index, attempts, progress.retry_after);
+                    let wait = self.backoff(index, attempts, learned.retry_after);
                     // A retry that would start after the deadline only loses what
                     // this attempt learned (a 503 and its reason, say).
                     let in_time = self
@@ -127,13 +163,13 @@ impl Fetcher {
             }
             return Record {
                 index,
-                status: progress.status,
+                status: learned.status,
                 outcome,
                 elapsed: started.elapsed(),
-                final_url: progress.final_url,
-                bytes: progress.bytes,
+                final_url: learned.final_url,
+                bytes: learned.bytes,
                 attempts,
-                location: progress.location,
+                location: learned.location,
             };
         }
     }
@@ -146,12 +182,8 @@ impl Fetcher {
     }
 
     /// One request, under the per-request timeout.
-    async fn attempt(
-        &self,
-        target: &Target<'_>,
-        progress: &mut Progress,
-    ) -> Result<String, Failure> {
-        let exchange = self.exchange(target, progress);
+    async fn attempt(&self, target: &Target<'_>, learned: &mut Attempt) -> Result<String, Failure> {
+        let exchange = self.exchange(target, learned);
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(Ok((text, response))) => {
                 drain(response).await;
@@ -167,7 +199,7 @@ impl Fetcher {
     async fn exchange(
         &self,
         target: &Target<'_>,
-        progress: &mut Progress,
+        learned: &mut Attempt,
     ) -> Result<(String, Response), Failure> {
         let first = Url::parse(target.url).map_err(|err| invalid_url(&err))?;
         let mut url = first.clone();
@@ -203,8 +235,8 @@ impl Fetcher {
                     });
                 }
             };
-            progress.status = Some(response.status().as_u16());
-            progress.location = redirect::location(response.headers(), &url).map(|location| {
+            learned.status = Some(response.status().as_u16());
+            learned.location = redirect::location(response.headers(), &url).map(|location| {
                 location.map_or_else(|invalid| invalid.to_string(), |url| redact(&url).into())
             });
             if self.max_redirects == 0 {
@@ -221,12 +253,12 @@ impl Fetcher {
             }
             left_origin |= redirect::leaves_origin(&url, &next);
             drain(response).await;
-            progress.final_url = Some(next.clone()).filter(|next| next.as_str() != target.url);
+            learned.final_url = Some(next.clone()).filter(|next| next.as_str() != target.url);
             url = next;
         };
         let status = response.status().as_u16();
         if !self.accept.contains(status) {
-            progress.retry_after = retry_after(response.headers());
+            learned.retry_after = retry_after(response.headers());
             return Err(Failure::Status {
                 status,
                 accepted: self.accept.to_string(),
@@ -242,14 +274,14 @@ impl Fetcher {
                 )));
             }
         }
-        self.read_prefix(response, progress).await
+        self.read_prefix(response, learned).await
     }
 
     /// Reads and decodes only as much of the body as the prefix needs.
     async fn read_prefix(
         &self,
         mut response: Response,
-        progress: &mut Progress,
+        learned: &mut Attempt,
     ) -> Result<(String, Response), Failure> {
         let declared = response
             .headers()
@@ -258,13 +290,13 @@ impl Fetcher {
             .and_then(charset_from_content_type);
         let mut decoder = PrefixDecoder::new(declared, self.chars).expecting(&self.expect);
         let mut ended = false;
-        while !decoder.is_done() && progress.bytes < self.max_bytes {
+        while !decoder.is_done() && learned.bytes < self.max_bytes {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     let room =
-                        usize::try_from(self.max_bytes - progress.bytes).unwrap_or(usize::MAX);
+                        usize::try_from(self.max_bytes - learned.bytes).unwrap_or(usize::MAX);
                     let usable = &chunk[..chunk.len().min(room)];
-                    progress.bytes += usable.len() as u64;
+                    learned.bytes += usable.len() as u64;
                     decoder.feed(usable);
                 }
                 Ok(None) => {
@@ -278,7 +310,7 @@ impl Fetcher {
         if !missing.is_empty() {
             return Err(Failure::Expect {
                 missing,
-                searched: progress.bytes,
+                searched: learned.bytes,
                 whole_body: ended,
             });
         }

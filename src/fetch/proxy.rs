@@ -8,50 +8,18 @@ use url::{Host, Url};
 
 use crate::targets::redact;
 
-/// The variables read, lower case first as curl prefers: the proxy for http URLs,
-/// the one for https URLs, the fallback for both, and the hosts to reach directly.
-pub const PROXY_VARIABLES: [&str; 8] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-];
-
 /// The proxy schemes gather can use.
 const SCHEMES: [&str; 6] = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"];
 
-/// The proxy environment variables as found, before any checking.
-#[derive(Debug, Clone, Default)]
-pub struct ProxyEnv {
-    /// `(name, value)` of each variable in [`PROXY_VARIABLES`] that is set and not empty.
-    pub vars: Vec<(&'static str, String)>,
-}
+/// The proxy variables as found: `(name, value)`, set and not empty.
+pub type ProxyVars = [(&'static str, String)];
 
-impl ProxyEnv {
-    /// Reads the variables from the process environment.
-    pub fn from_process() -> ProxyEnv {
-        let vars = PROXY_VARIABLES
-            .iter()
-            .filter_map(|&name| {
-                let value = std::env::var(name).ok()?;
-                (!value.trim().is_empty()).then(|| (name, value.trim().to_string()))
-            })
-            .collect();
-        ProxyEnv { vars }
-    }
-
-    fn first(&self, names: [&str; 2]) -> Option<(&'static str, &str)> {
-        names.iter().find_map(|wanted| {
-            self.vars
-                .iter()
-                .find(|(name, _)| name == wanted)
-                .map(|(name, value)| (*name, value.as_str()))
-        })
-    }
+fn first<'a>(vars: &'a ProxyVars, names: [&str; 2]) -> Option<(&'static str, &'a str)> {
+    names.iter().find_map(|wanted| {
+        vars.iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(name, value)| (*name, value.as_str()))
+    })
 }
 
 /// One proxy from the environment, checked.
@@ -74,13 +42,13 @@ pub struct ProxySettings {
 
 impl ProxySettings {
     /// Checks the variables; a proxy gather cannot use is an error naming the variable.
-    pub fn from_env(env: &ProxyEnv) -> Result<ProxySettings, String> {
+    pub fn from_vars(vars: &ProxyVars) -> Result<ProxySettings, String> {
         let checked = |names: [&str; 2]| -> Result<Option<ProxyVar>, String> {
-            env.first(names)
+            first(vars, names)
                 .map(|(name, value)| parse_proxy(value).map(|url| ProxyVar { name, url }))
                 .transpose()
                 .map_err(|reason| {
-                    let (name, value) = env.first(names).unwrap_or_default();
+                    let (name, value) = first(vars, names).unwrap_or_default();
                     format!("{name}={value:?} cannot be used: {reason}")
                 })
         };
@@ -88,9 +56,7 @@ impl ProxySettings {
             http: checked(["http_proxy", "HTTP_PROXY"])?,
             https: checked(["https_proxy", "HTTPS_PROXY"])?,
             all: checked(["all_proxy", "ALL_PROXY"])?,
-            no_proxy: env
-                .first(["no_proxy", "NO_PROXY"])
-                .map(|(_, value)| value.to_string()),
+            no_proxy: first(vars, ["no_proxy", "NO_PROXY"]).map(|(_, value)| value.to_string()),
         })
     }
 
@@ -202,10 +168,8 @@ fn in_network(host: &str, network: &str, bits: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn env(vars: &[(&'static str, &str)]) -> ProxyEnv {
-        ProxyEnv {
-            vars: vars.iter().map(|(n, v)| (*n, v.to_string())).collect(),
-        }
+    fn env(vars: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        vars.iter().map(|(n, v)| (*n, v.to_string())).collect()
     }
 
     fn url(text: &str) -> Url {
@@ -219,7 +183,7 @@ mod tests {
             ("http_proxy", "http://"),
             ("ALL_PROXY", "http://[::1"),
         ] {
-            let err = ProxySettings::from_env(&env(&[(name, value)])).unwrap_err();
+            let err = ProxySettings::from_vars(&env(&[(name, value)])).unwrap_err();
             assert!(err.starts_with(&format!("{name}=")), "{err}");
         }
         for value in [
@@ -227,13 +191,13 @@ mod tests {
             "socks5h://u:p@127.0.0.1:1080",
             "https://p.example",
         ] {
-            assert!(ProxySettings::from_env(&env(&[("ALL_PROXY", value)])).is_ok());
+            assert!(ProxySettings::from_vars(&env(&[("ALL_PROXY", value)])).is_ok());
         }
     }
 
     #[test]
     fn the_proxy_for_a_url_follows_scheme_fallback_and_no_proxy() {
-        let settings = ProxySettings::from_env(&env(&[
+        let settings = ProxySettings::from_vars(&env(&[
             ("http_proxy", "http://user:secret@p1.example:3128"),
             ("HTTP_PROXY", "http://ignored.example"),
             ("ALL_PROXY", "socks5://p2.example:1080"),

@@ -19,6 +19,7 @@ pub struct Github {
     rows: String,
     row_count: usize,
     rows_left_out: usize,
+    warnings: Vec<String>,
 }
 
 impl Github {
@@ -29,6 +30,7 @@ impl Github {
             rows: String::new(),
             row_count: 0,
             rows_left_out: 0,
+            warnings: Vec::new(),
         }
     }
 
@@ -115,11 +117,18 @@ impl Format for Github {
         if let Some(record) = run.unreported_failure() {
             self.annotate(out, &run.targets.get(record.index), record)?;
         }
-        // A summary that cannot be written must not hide the records: say so on stderr.
+        // A summary that cannot be written must not hide the records: it is a warning.
         if let Err(err) = self.write_summary(run) {
-            eprintln!("gather: warning: could not append to $GITHUB_STEP_SUMMARY: {err}");
+            self.warnings.push(format!(
+                "could not append to $GITHUB_STEP_SUMMARY: {}",
+                err.kind()
+            ));
         }
         Ok(())
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 }
 

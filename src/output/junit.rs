@@ -121,7 +121,7 @@ impl Format for Junit {
 }
 
 fn skip_reason(run: &RunEnd) -> &'static str {
-    use crate::gather::Stop;
+    use crate::stats::Stop;
     match run.stats.stop {
         Stop::FailFast(_) => {
             "not fetched: the run stopped at its first failure (use -k to fetch every URL)"

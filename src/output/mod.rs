@@ -14,14 +14,12 @@ mod tsv;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::ValueEnum;
-
-use crate::gather::{RecordSink, RunStats};
 use crate::record::Record;
+use crate::stats::RunStats;
 use crate::targets::{Target, TargetList};
 
-/// The formats `--format` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatKind {
     /// A `==> URL <==` header line, then the text (like head(1) on several files).
     Text,
@@ -35,6 +33,15 @@ pub enum FormatKind {
     Junit,
     /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
     Github,
+}
+
+/// How records are written: the format, and what it needs to know.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    /// The format of the records on stdout.
+    pub format: FormatKind,
+    /// What the format needs beyond the records themselves.
+    pub options: FormatOptions,
 }
 
 /// What formats need beyond the records themselves.
@@ -92,6 +99,10 @@ pub trait Format {
     fn finish(&mut self, _out: &mut dyn Write, _run: &RunEnd) -> io::Result<()> {
         Ok(())
     }
+    /// What the format wants to tell the user on stderr; formats never print there.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The formatter for `kind`.
@@ -106,36 +117,80 @@ pub fn formatter(kind: FormatKind, options: &FormatOptions) -> Box<dyn Format> {
     }
 }
 
-/// A record sink that formats onto a writer.
+/// True for the error a write gets once the reader of stdout has gone away
+/// (`gather … | head -1`): the one place that decides the run ends quietly.
+pub fn reader_gone(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// Formats records onto a writer. Once the reader has gone away it writes nothing
+/// more and says so through [`Output::is_closed`].
 pub struct Output<W: Write> {
     out: W,
     format: Box<dyn Format>,
+    closed: bool,
 }
 
 impl<W: Write> Output<W> {
     /// Records in `format` onto `out`.
     pub fn new(out: W, format: Box<dyn Format>) -> Output<W> {
-        Output { out, format }
+        Output {
+            out,
+            format,
+            closed: false,
+        }
     }
 
     /// Writes the format's opening.
     pub fn begin(&mut self) -> io::Result<()> {
-        self.format.begin(&mut self.out)
+        let result = self.format.begin(&mut self.out);
+        self.guard(result)
     }
 
-    /// Writes the format's closing and flushes.
-    pub fn finish(&mut self, run: &RunEnd) -> io::Result<()> {
-        self.format.finish(&mut self.out, run)?;
-        self.out.flush()
+    /// Writes the format's closing and flushes; returns the format's warnings.
+    pub fn finish(&mut self, run: &RunEnd) -> io::Result<Vec<String>> {
+        if !self.closed {
+            let result = self.format.finish(&mut self.out, run);
+            self.guard(result)?;
+            let result = self.out.flush();
+            self.guard(result)?;
+        }
+        Ok(self.format.warnings())
+    }
+
+    /// True once the reader of stdout has gone away.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Turns the reader going away into the closed state; other errors pass.
+    fn guard(&mut self, result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(err) if reader_gone(&err) => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
     }
 }
 
-impl<W: Write> RecordSink for Output<W> {
-    fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()> {
-        self.format.record(&mut self.out, target, record)
+impl<W: Write> Output<W> {
+    /// Writes one record.
+    pub fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.format.record(&mut self.out, target, record);
+        self.guard(result)
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    /// Pushes out what has been written so far.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.out.flush();
+        self.guard(result)
     }
 }

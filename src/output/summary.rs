@@ -1,8 +1,8 @@
 //! The lines gather writes to stderr about a run: the failure that stopped it and the summary.
 
-use crate::gather::{RunStats, Stop};
 use crate::record::{Record, Secs};
 use crate::signals::Signal;
+use crate::stats::{RunStats, Stop};
 use crate::targets::Target;
 
 /// Names a failed URL, where it came from, and why: `URL (file:line): reason`.

@@ -89,8 +89,7 @@ mod tests {
     use super::*;
 
     fn targets(urls: &[&str]) -> TargetList {
-        let args: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
-        crate::input::collect(&args, &[]).unwrap()
+        crate::targets::list_of(urls)
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! URL lists from arguments, files and stdin: read, validated, and tagged with where
-//! each URL came from.
+//! Loading the URL list from arguments, files and stdin: read, validated, tagged
+//! with where each URL came from, then sharded.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use super::{Origin, TargetList, ARGUMENT};
 use crate::error::{BadLine, UsageError};
-use crate::targets::{Origin, TargetList, ARGUMENT};
+use crate::shard::Shard;
 
 /// Lines longer than this are rejected rather than read whole: no URL is this long,
 /// and a list file with no newlines must not be slurped into memory as one line.
@@ -16,6 +17,65 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// How much of a bad line an error message quotes.
 const QUOTE_CHARS: usize = 120;
+
+/// Where the URLs come from, as the command line said.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    /// URLs given as arguments, first in the run.
+    pub urls: Vec<String>,
+    /// List files (`-` for stdin), in order.
+    pub lists: Vec<PathBuf>,
+    /// stdin is a terminal, so it is not read unless named with `-i -`.
+    pub stdin_is_terminal: bool,
+    /// Only this shard of the list.
+    pub shard: Option<Shard>,
+}
+
+/// The loaded list, and what is worth a warning about it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The URLs of this run, in input order.
+    pub targets: TargetList,
+    /// Problems that do not stop the run.
+    pub warnings: Vec<String>,
+}
+
+/// Reads every URL the input names; any bad entry, an unreadable list or an empty
+/// input is a usage error, reported before anything is fetched.
+pub fn load(input: &Input) -> Result<Loaded, UsageError> {
+    let mut lists: Vec<ListSource> = input
+        .lists
+        .iter()
+        .map(|p| ListSource::from_arg(p))
+        .collect();
+    if input.urls.is_empty() && lists.is_empty() {
+        if input.stdin_is_terminal {
+            return Err(UsageError::Invalid(
+                "no URLs given: pass URLs as arguments, a list with -i FILE, or pipe a list on stdin"
+                    .to_string(),
+            ));
+        }
+        lists.push(ListSource::Stdin);
+    }
+    let mut targets = collect(&input.urls, &lists)?;
+    if targets.is_empty() {
+        let names: Vec<String> = lists.iter().map(ListSource::shown).collect();
+        return Err(UsageError::Empty(format!(
+            "{} held no URL (only blank or # comment lines)",
+            names.join(", ")
+        )));
+    }
+    let mut warnings = Vec::new();
+    if let Some(shard) = input.shard {
+        let listed = targets.len();
+        targets.retain_positions(|position| shard.holds(position));
+        if targets.is_empty() {
+            warnings.push(format!("shard {shard} holds none of the {listed} URLs"));
+        }
+    }
+    targets.mark_recurring_origins();
+    Ok(Loaded { targets, warnings })
+}
 
 /// A URL list named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +99,14 @@ impl ListSource {
     fn name(&self) -> String {
         match self {
             ListSource::Stdin => "-".to_string(),
+            ListSource::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// The list as named in messages: `stdin`, or its path.
+    fn shown(&self) -> String {
+        match self {
+            ListSource::Stdin => "stdin".to_string(),
             ListSource::File(path) => path.display().to_string(),
         }
     }

@@ -1,5 +1,9 @@
 //! The engine: bounded concurrency, in-order output, fail-fast or isolate, the run
-//! deadline, and cancellation. It hands records to a sink and never formats them.
+//! deadline, and cancellation. It takes any [`Fetch`], hands records to a
+//! [`RecordSink`] and never formats them.
+
+mod reorder;
+mod schedule;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,15 +14,14 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::{interval_at, sleep_until, Instant};
 
-use crate::config::Mode;
-use crate::fetch::Fetcher;
 use crate::pace::Pacer;
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
-use crate::reorder::ReorderBuffer;
-use crate::schedule::Scheduler;
 use crate::signals::Signal;
+use crate::stats::{RunStats, Stop};
 use crate::targets::{Target, TargetList};
+use reorder::ReorderBuffer;
+use schedule::Scheduler;
 
 /// Records that may wait for a slow head before launching stops: enough that a
 /// slow first URL does not stall the rest, small enough that memory stays flat.
@@ -29,12 +32,29 @@ pub const REORDER_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// How often a heartbeat line is written to a stderr that is not a terminal.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
+/// Fetches one URL into its record; every failure is data in the record.
+pub trait Fetch: Send + Sync + 'static {
+    /// The record of the URL at input `index`.
+    fn fetch(&self, index: usize, target: &Target<'_>) -> impl Future<Output = Record> + Send;
+}
+
 /// Where finished records go, in input order.
 pub trait RecordSink {
-    /// Writes one record; an error ends the run (BrokenPipe ends it quietly).
+    /// Writes one record; an error ends the run.
     fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()>;
     /// Pushes out what has been written so far.
     fn flush(&mut self) -> io::Result<()>;
+    /// True once the reader has gone away: the run stops quietly.
+    fn closed(&self) -> bool;
+}
+
+/// What happens after a URL fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Cancel everything at the first failure (like Python's TaskGroup).
+    FailFast,
+    /// Fetch every URL and report each failure in its own record.
+    Isolate,
 }
 
 /// How to run: limits and what to do on failure.
@@ -52,68 +72,13 @@ pub struct Plan {
     pub pacer: Option<Arc<Pacer>>,
 }
 
-/// Why the run stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
-    /// Every URL has its record.
-    Finished,
-    /// Fail-fast: the record at this input index failed and the rest was cancelled.
-    FailFast(usize),
-    /// The run's deadline passed; every unfinished URL got a "deadline" record.
-    Deadline,
-    /// A signal cancelled the run.
-    Signal(Signal),
-    /// The reader of stdout went away.
-    OutputClosed,
-}
-
-/// What a run did, for the summary and the exit code.
-#[derive(Debug, Clone)]
-pub struct RunStats {
-    /// URLs in the input.
-    pub total: usize,
-    /// Records that succeeded.
-    pub ok: usize,
-    /// Records that failed.
-    pub failed: usize,
-    /// Records written to the output; always the first `emitted` URLs.
-    pub emitted: usize,
-    /// How the run ended.
-    pub stop: Stop,
-    /// The failure that stopped a fail-fast run.
-    pub first_failure: Option<Record>,
-    /// URLs the deadline cut off (counted in `failed` too).
-    pub cut_off: usize,
-    /// Wall time of the run.
-    pub elapsed: Duration,
-}
-
-impl RunStats {
-    /// The stats of a run over `total` URLs that has not yet fetched any.
-    pub fn new(total: usize) -> RunStats {
-        RunStats {
-            total,
-            ok: 0,
-            failed: 0,
-            emitted: 0,
-            stop: Stop::Finished,
-            first_failure: None,
-            cut_off: 0,
-            elapsed: Duration::ZERO,
-        }
-    }
-
-    /// URLs that never got a record: cancelled in flight or never started.
-    pub fn unfinished(&self) -> usize {
-        self.total - self.ok - self.failed
-    }
-}
-
 /// Fetches every target within `plan`, writing records to `sink` in input order as
-/// soon as each one and all before it are done.
-pub async fn gather(
+/// soon as each one and all before it are done. Ends early at the first failure
+/// (fail-fast), at the deadline, when `interrupt` resolves, or when the sink's
+/// reader goes away.
+pub async fn fetch_all<F: Fetch>(
     targets: Arc<TargetList>,
-    fetcher: Arc<Fetcher>,
+    fetcher: Arc<F>,
     plan: &Plan,
     interrupt: impl Future<Output = Signal>,
     sink: &mut dyn RecordSink,
@@ -238,19 +203,16 @@ impl Run<'_> {
         }
         let failure = (failed && self.plan.mode == Mode::FailFast).then(|| record.clone());
         self.reorder.insert(record);
-        match self
-            .reorder
-            .emit_ready(self.targets, self.sink, self.plan.mode)
-        {
-            Ok(count) => {
-                self.stats.emitted += count;
-                self.unflushed |= count > 0;
-            }
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-                self.stats.stop = Stop::OutputClosed;
-                return Ok(false);
-            }
-            Err(err) => return Err(err),
+        let (targets, sink) = (self.targets, &mut *self.sink);
+        let stop_at_failure = self.plan.mode == Mode::FailFast;
+        let count = self.reorder.emit_ready(stop_at_failure, |record| {
+            sink.emit(&targets.get(record.index), record)
+        })?;
+        self.stats.emitted += count;
+        self.unflushed |= count > 0;
+        if self.sink.closed() {
+            self.stats.stop = Stop::OutputClosed;
+            return Ok(false);
         }
         if let Some(failure) = failure {
             self.stats.stop = Stop::FailFast(failure.index);
@@ -266,14 +228,12 @@ impl Run<'_> {
             return Ok(true);
         }
         self.unflushed = false;
-        match self.sink.flush() {
-            Ok(()) => Ok(true),
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-                self.stats.stop = Stop::OutputClosed;
-                Ok(false)
-            }
-            Err(err) => Err(err),
+        self.sink.flush()?;
+        if self.sink.closed() {
+            self.stats.stop = Stop::OutputClosed;
+            return Ok(false);
         }
+        Ok(true)
     }
 
     /// The deadline passed: every URL without a record gets a "deadline" one.
@@ -281,20 +241,18 @@ impl Run<'_> {
         self.stats.stop = Stop::Deadline;
         let started_at = &self.started_at;
         let missed = |index| deadline_record(index, started_at.get(&index));
-        match self.reorder.emit_all(self.targets, self.sink, missed) {
-            Ok((emitted, made)) => {
-                self.unflushed |= emitted > 0;
-                self.stats.emitted += emitted;
-                self.stats.failed += made;
-                self.stats.cut_off = made;
-                Ok(())
-            }
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-                self.stats.stop = Stop::OutputClosed;
-                Ok(())
-            }
-            Err(err) => Err(err),
+        let (targets, sink) = (self.targets, &mut *self.sink);
+        let (emitted, made) = self.reorder.emit_all(targets.len(), missed, |record| {
+            sink.emit(&targets.get(record.index), record)
+        })?;
+        self.unflushed |= emitted > 0;
+        self.stats.emitted += emitted;
+        self.stats.failed += made;
+        self.stats.cut_off = made;
+        if self.sink.closed() {
+            self.stats.stop = Stop::OutputClosed;
         }
+        Ok(())
     }
 
     fn heartbeat(&self) {
@@ -325,3 +283,6 @@ fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
         location: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,10 +3,7 @@
 use std::collections::VecDeque;
 use std::io;
 
-use crate::config::Mode;
-use crate::gather::RecordSink;
 use crate::record::Record;
-use crate::targets::TargetList;
 
 /// Finished records waiting for the ones before them.
 #[derive(Default)]
@@ -40,13 +37,13 @@ impl ReorderBuffer {
         self.slots[offset] = Some(record);
     }
 
-    /// Writes every record that is now in order (the caller flushes).
-    /// Fail-fast output ends at its failure, even if later records are already done.
+    /// Hands every record that is now in order to `emit` (the caller flushes) and
+    /// returns how many. With `stop_at_failure` (fail-fast) the output ends at its
+    /// failure, even if later records are already done.
     pub fn emit_ready(
         &mut self,
-        targets: &TargetList,
-        sink: &mut dyn RecordSink,
-        mode: Mode,
+        stop_at_failure: bool,
+        mut emit: impl FnMut(&Record) -> io::Result<()>,
     ) -> io::Result<usize> {
         let mut count = 0;
         while let Some(slot) = self.slots.front_mut() {
@@ -56,25 +53,26 @@ impl ReorderBuffer {
             self.slots.pop_front();
             self.text_bytes -= text_len(&record);
             self.next_index += 1;
-            sink.emit(&targets.get(record.index), &record)?;
+            emit(&record)?;
             count += 1;
-            if mode == Mode::FailFast && !record.is_ok() {
+            if stop_at_failure && !record.is_ok() {
                 break;
             }
         }
         Ok(count)
     }
 
-    /// Writes every remaining record up to `targets.len()`, making one with
-    /// `missing` for each URL that has none (the caller flushes). Returns (written, made).
+    /// Hands `emit` every remaining record up to index `total`, making one with
+    /// `missing` for each index that has none (the caller flushes). Returns
+    /// (written, made).
     pub fn emit_all(
         &mut self,
-        targets: &TargetList,
-        sink: &mut dyn RecordSink,
+        total: usize,
         mut missing: impl FnMut(usize) -> Record,
+        mut emit: impl FnMut(&Record) -> io::Result<()>,
     ) -> io::Result<(usize, usize)> {
         let (mut written, mut made) = (0, 0);
-        while self.next_index < targets.len() {
+        while self.next_index < total {
             let record = match self.slots.pop_front().flatten() {
                 Some(record) => {
                     self.text_bytes -= text_len(&record);
@@ -86,7 +84,7 @@ impl ReorderBuffer {
                 }
             };
             self.next_index += 1;
-            sink.emit(&targets.get(record.index), &record)?;
+            emit(&record)?;
             written += 1;
         }
         Ok((written, made))

@@ -1,5 +1,10 @@
 //! The URLs of a run, stored compactly: each URL's text back to back in one buffer
 //! and a few bytes of bookkeeping, with borrowed views that say where each came from.
+//! [`load`] reads them from the arguments, files and stdin.
+
+mod load;
+
+pub use load::{load, parse_url, read_list, Input, ListSource, Loaded, MAX_LINE_BYTES};
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -228,9 +233,19 @@ impl TargetList {
     }
 }
 
+/// A list of the given URLs as arguments, for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn list_of(urls: &[&str]) -> TargetList {
+    let args: Vec<String> = urls.iter().map(|url| url.to_string()).collect();
+    let mut list = load::collect(&args, &[]).expect("valid test URLs");
+    list.mark_recurring_origins();
+    list
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::input::collect;
+    use super::*;
+    use load::collect;
 
     fn args(urls: &[&str]) -> Vec<String> {
         urls.iter().map(|s| s.to_string()).collect()

@@ -1,0 +1,64 @@
+//! What a run did and how it ended: counted by the engine, read by the output,
+//! the summary and the exit code.
+
+use std::time::Duration;
+
+use crate::record::Record;
+use crate::signals::Signal;
+
+/// Why the run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Every URL has its record.
+    Finished,
+    /// Fail-fast: the record at this input index failed and the rest was cancelled.
+    FailFast(usize),
+    /// The run's deadline passed; every unfinished URL got a "deadline" record.
+    Deadline,
+    /// A signal cancelled the run.
+    Signal(Signal),
+    /// The reader of stdout went away.
+    OutputClosed,
+}
+
+/// What a run did, for the summary and the exit code.
+#[derive(Debug, Clone)]
+pub struct RunStats {
+    /// URLs in the input.
+    pub total: usize,
+    /// Records that succeeded.
+    pub ok: usize,
+    /// Records that failed.
+    pub failed: usize,
+    /// Records written to the output; always the first `emitted` URLs.
+    pub emitted: usize,
+    /// How the run ended.
+    pub stop: Stop,
+    /// The failure that stopped a fail-fast run.
+    pub first_failure: Option<Record>,
+    /// URLs the deadline cut off (counted in `failed` too).
+    pub cut_off: usize,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl RunStats {
+    /// The stats of a run over `total` URLs that has not yet fetched any.
+    pub fn new(total: usize) -> RunStats {
+        RunStats {
+            total,
+            ok: 0,
+            failed: 0,
+            emitted: 0,
+            stop: Stop::Finished,
+            first_failure: None,
+            cut_off: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// URLs that never got a record: cancelled in flight or never started.
+    pub fn unfinished(&self) -> usize {
+        self.total - self.ok - self.failed
+    }
+}
