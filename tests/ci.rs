@@ -1,49 +1,46 @@
 //! For CI and scripts: machine formats, assertions, retries, politeness, sharding,
-//! shell integration and the heartbeat, against the in-process server.
+//! proxies, shell integration and the heartbeat. Each test runs its own server.
 
 mod support;
 
-use std::process::Output;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{gather, json_lines, server, urls};
+use support::routes::{self, Cert, Reply};
+use support::{gather, list_file, raw, shown};
 
-fn stdout_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn temp_path(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("gather-ci-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// Answers `/status/CODE` with that status and anything else with `page PATH`.
+fn page(target: &str) -> Reply {
+    match target.strip_prefix("/status/") {
+        Some(code) => {
+            let code = code.parse().unwrap_or(500);
+            Reply::status(code).body(format!("status {code}\n").as_bytes())
+        }
+        None => Reply::text(&format!("page {target}\n")),
+    }
 }
 
 /// A list file of `urls` with a comment on line 1, so URL k sits on line k + 2.
-fn list_file(name: &str, urls: &[String]) -> std::path::PathBuf {
-    let path = temp_path(name);
-    std::fs::write(&path, format!("# {name}\n{}\n", urls.join("\n"))).unwrap();
-    path
+fn list_of(urls: &[String]) -> tempfile::NamedTempFile {
+    list_file(&format!("# list\n{}\n", urls.join("\n")))
 }
 
 #[test]
 fn json_is_one_valid_array_whose_records_carry_their_source() {
-    let s = server();
-    let list = list_file(
-        "json.txt",
-        &[s.url("/ok/json-1"), s.url("/status/404/json")],
-    );
-    let output = gather()
-        .args(["-k", "--format", "json", &s.url("/redirect/1"), "-i"])
-        .arg(&list)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let records: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("one JSON document");
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/moved" => Reply::redirect(302, "/landed"),
+        "/landed" => Reply::text("landed\n"),
+        other => page(other),
+    });
+    let list = list_of(&[s.url("/json-1"), s.url("/status/404")]);
+    let run = gather()
+        .args(["-k", "--format", "json", &s.url("/moved"), "-i"])
+        .arg(list.path())
+        .run();
+    assert_eq!(run.code, Some(1));
+    let records: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     let records = records.as_array().expect("an array");
     assert_eq!(records.len(), 3);
     let arg = &records[0];
@@ -51,28 +48,30 @@ fn json_is_one_valid_array_whose_records_carry_their_source() {
         (arg["file"].is_null(), &arg["line"], &arg["index"]),
         (true, &1.into(), &0.into())
     );
-    assert_eq!(arg["final_url"], s.url("/redirect/0"));
+    assert_eq!(arg["final_url"], s.url("/landed"));
     assert_eq!(arg["attempts"], 1);
     assert_eq!(arg["bytes"], 7);
-    assert_eq!(records[1]["file"], list.display().to_string());
+    assert_eq!(records[1]["file"], shown(&list));
     assert_eq!(records[1]["line"], 2);
     assert_eq!(records[2]["line"], 3);
     assert_eq!(records[2]["error_kind"], "status");
 
     // Fail-fast still closes the array.
     let early = gather()
-        .args(["--format", "json", &s.url("/status/500/json-ff")])
-        .output()
-        .unwrap();
+        .args(["--format", "json", &s.url("/status/500")])
+        .run();
     let parsed: serde_json::Value =
-        serde_json::from_slice(&early.stdout).expect("valid after fail-fast");
+        serde_json::from_str(&early.stdout).expect("valid after fail-fast");
     assert_eq!(parsed.as_array().map(Vec::len), Some(1));
 }
 
 #[test]
 fn tsv_has_a_header_and_one_escaped_line_per_record() {
-    let s = server();
-    let output = gather()
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/escape" => Reply::text("title\x1b]0;pwned\x07 clear\x1b[2J bell\x07 tab\tend\n"),
+        _ => Reply::status(503),
+    });
+    let run = gather()
         .args([
             "-k",
             "--format",
@@ -80,16 +79,14 @@ fn tsv_has_a_header_and_one_escaped_line_per_record() {
             "-n",
             "60",
             &s.url("/escape"),
-            &s.url("/status/503/tsv"),
+            &s.url("/busy"),
         ])
-        .output()
-        .unwrap();
-    let text = stdout_of(&output);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
+        .run();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
     let header: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(&header[..4], ["url", "status", "ok", "text"]);
-    for column in ["file", "line", "attempts", "final_url", "bytes"] {
+    for column in ["file", "line", "attempts", "final_url", "bytes", "location"] {
         assert!(header.contains(&column), "no {column} column");
     }
     for line in &lines[1..] {
@@ -109,23 +106,22 @@ fn parse_junit(xml: &str) -> roxmltree::Document<'_> {
 
 #[test]
 fn junit_has_a_testcase_per_url_with_failures_and_counts() {
-    let s = server();
-    let list = list_file(
-        "junit.txt",
-        &[
-            s.url("/ok/junit-1"),
-            s.url("/status/500/junit"),
-            s.url("/binary"),
-        ],
-    );
-    let output = gather()
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/binary" => {
+            let body: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+            Reply::status(200)
+                .header("content-type", "application/octet-stream")
+                .body(&body)
+        }
+        other => page(other),
+    });
+    let list = list_of(&[s.url("/junit-1"), s.url("/status/500"), s.url("/binary")]);
+    let run = gather()
         .args(["-k", "--format", "junit", "-i"])
-        .arg(&list)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let xml = stdout_of(&output);
-    let doc = parse_junit(&xml);
+        .arg(list.path())
+        .run();
+    assert_eq!(run.code, Some(1));
+    let doc = parse_junit(&run.stdout);
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
     let suite = root
@@ -143,17 +139,14 @@ fn junit_has_a_testcase_per_url_with_failures_and_counts() {
     assert_eq!(cases.len(), 3);
     assert_eq!(
         cases[1].attribute("name"),
-        Some(s.url("/status/500/junit").as_str())
+        Some(s.url("/status/500").as_str())
     );
-    assert_eq!(
-        cases[1].attribute("classname"),
-        Some(list.display().to_string().as_str())
-    );
+    assert_eq!(cases[1].attribute("classname"), Some(shown(&list).as_str()));
     let out = cases[1]
         .children()
         .find(|n| n.has_tag_name("system-out"))
         .expect("system-out");
-    let source = format!("source: {}:3\n", list.display());
+    let source = format!("source: {}:3\n", shown(&list));
     assert!(
         out.text().unwrap_or_default().starts_with(&source),
         "{:?}",
@@ -223,21 +216,19 @@ fn keeps_to_jenkins_schema(doc: &roxmltree::Document) {
 
 #[test]
 fn junit_marks_urls_a_fail_fast_run_never_fetched_as_skipped() {
-    let s = server();
+    let s = routes::http(|seen| page(&seen.target));
     let list = [
-        s.url("/ok/jff-1"),
-        s.url("/status/500/jff"),
-        s.url("/ok/jff-3"),
-        s.url("/ok/jff-4"),
+        s.url("/jff-1"),
+        s.url("/status/500"),
+        s.url("/jff-3"),
+        s.url("/jff-4"),
     ];
-    let output = gather()
+    let run = gather()
         .args(["-j", "1", "--format", "junit"])
         .args(&list)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let xml = stdout_of(&output);
-    let doc = parse_junit(&xml);
+        .run();
+    assert_eq!(run.code, Some(1));
+    let doc = parse_junit(&run.stdout);
     let suite = doc
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
@@ -260,26 +251,19 @@ fn junit_marks_urls_a_fail_fast_run_never_fetched_as_skipped() {
 
 #[test]
 fn github_annotates_failures_at_their_file_and_line_and_writes_a_step_summary() {
-    let s = server();
-    let list = list_file("gh.txt", &[s.url("/ok/gh-1"), s.url("/status/404/gh")]);
-    let summary = temp_path("step-summary.md");
-    std::fs::write(&summary, "earlier step\n").unwrap();
-    let output = gather()
+    let s = routes::http(|seen| page(&seen.target));
+    let list = list_of(&[s.url("/gh-1"), s.url("/status/404")]);
+    let summary = list_file("earlier step\n");
+    let run = gather()
         .args(["-k", "--format", "github", "-i"])
-        .arg(&list)
+        .arg(list.path())
         .arg("http://127.0.0.1:1/gh-arg")
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let text = stdout_of(&output);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "one annotation per failure: {text}");
-    let file = list
-        .display()
-        .to_string()
-        .replace(':', "%3A")
-        .replace(',', "%2C");
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .run();
+    assert_eq!(run.code, Some(1));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one annotation per failure: {}", run.stdout);
+    let file = shown(&list).replace(':', "%3A").replace(',', "%2C");
     // Arguments come before lists: the argument's failure is first, with no file.
     assert!(
         lines[0].starts_with("::error title="),
@@ -292,7 +276,7 @@ fn github_annotates_failures_at_their_file_and_line_and_writes_a_step_summary() 
         lines[1]
     );
     assert!(lines[1].contains("::HTTP 404 Not Found"), "{}", lines[1]);
-    let table = std::fs::read_to_string(&summary).unwrap();
+    let table = std::fs::read_to_string(summary.path()).unwrap();
     assert!(
         table.starts_with("earlier step\n"),
         "the summary was replaced, not appended"
@@ -304,16 +288,27 @@ fn github_annotates_failures_at_their_file_and_line_and_writes_a_step_summary() 
         5,
         "header, separator, a row per URL: {table}"
     );
+    // A summary file that cannot be written is a warning, and the records stand.
+    let unwritable = gather()
+        .args(["--format", "github", &s.url("/gh-2")])
+        .env("GITHUB_STEP_SUMMARY", "/no/such/dir/summary.md")
+        .run();
+    assert_eq!(unwritable.code, Some(0));
+    assert!(
+        unwritable
+            .stderr
+            .contains("warning: could not append to $GITHUB_STEP_SUMMARY"),
+        "{}",
+        unwritable.stderr
+    );
 }
 
 #[test]
 fn expect_checks_the_body_beyond_the_printed_prefix() {
-    let s = server();
+    let s = routes::http(|_| Reply::text("héllo wörld ✓ 日本語 🎉 and more text after it\n"));
     let url = s.url("/utf8");
     let found = gather()
         .args([
-            "--format",
-            "jsonl",
             "-n",
             "5",
             "--expect",
@@ -322,21 +317,17 @@ fn expect_checks_the_body_beyond_the_printed_prefix() {
             "日本語",
             &url,
         ])
-        .output()
-        .unwrap();
-    assert_eq!(found.status.code(), Some(0), "{}", stderr_of(&found));
-    assert_eq!(json_lines(&found.stdout)[0]["text"], "héllo");
+        .jsonl();
+    assert_eq!(found.code, Some(0), "{}", found.stderr);
+    assert_eq!(found.records()[0]["text"], "héllo");
 
     let missing = gather()
-        .args([
-            "--format", "jsonl", "--expect", "héllo", "--expect", "Goodbye", &url,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(missing.status.code(), Some(1));
-    let record = &json_lines(&missing.stdout)[0];
+        .args(["--expect", "héllo", "--expect", "Goodbye", &url])
+        .jsonl();
+    assert_eq!(missing.code, Some(1));
+    let record = &missing.records()[0];
     assert_eq!(record["error_kind"], "expect");
-    let error = record["error"].as_str().unwrap();
+    let error = support::error_of(record);
     assert!(
         error.contains("\"Goodbye\"") && !error.contains("héllo"),
         "{error}"
@@ -345,104 +336,78 @@ fn expect_checks_the_body_beyond_the_printed_prefix() {
 
     // Past --max-bytes the search stops, and the message says so.
     let capped = gather()
-        .args([
-            "--format",
-            "jsonl",
-            "--max-bytes",
-            "20",
-            "--expect",
-            "more text",
-            &url,
-        ])
-        .output()
-        .unwrap();
-    let error = json_lines(&capped.stdout)[0]["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .args(["--max-bytes", "20", "--expect", "more text", &url])
+        .jsonl();
+    let records = capped.records();
+    let error = support::error_of(&records[0]);
     assert!(
         error.contains("first 20 bytes") && error.contains("--max-bytes"),
         "{error}"
     );
 }
 
+/// Fails with 503 for the first `failures` requests to each path, then answers.
+fn flaky(failures: usize) -> routes::TestServer {
+    let counts = Mutex::new(HashMap::<String, usize>::new());
+    routes::http(move |seen| {
+        let mut counts = counts.lock().unwrap();
+        let seen_so_far = counts.entry(seen.target.clone()).or_default();
+        *seen_so_far += 1;
+        if *seen_so_far <= failures {
+            Reply::status(503).body(b"busy\n")
+        } else {
+            Reply::text("recovered\n")
+        }
+    })
+}
+
 #[test]
 fn retries_cure_transient_failures_and_are_counted() {
-    let s = server();
-    let output = gather()
-        .args([
-            "--format",
-            "jsonl",
-            "--retries",
-            "3",
-            &s.url("/flaky/retry-ok/2"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let record = &json_lines(&output.stdout)[0];
+    let s = flaky(2);
+    let run = gather().args(["--retries", "3", &s.url("/ok")]).jsonl();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let record = &run.records()[0];
     assert_eq!(
         (record["attempts"].as_u64(), record["text"].as_str()),
-        (Some(3), Some("recovered retry-ok\n"))
+        (Some(3), Some("recovered\n"))
     );
 
-    let exhausted = gather()
-        .args([
-            "--format",
-            "jsonl",
-            "--retries",
-            "1",
-            &s.url("/flaky/retry-out/5"),
-        ])
-        .output()
-        .unwrap();
-    let record = &json_lines(&exhausted.stdout)[0];
+    let s = flaky(5);
+    let exhausted = gather().args(["--retries", "1", &s.url("/out")]).jsonl();
+    let record = &exhausted.records()[0];
     assert_eq!(
         (record["attempts"].as_u64(), record["status"].as_u64()),
         (Some(2), Some(503))
     );
-
-    let permanent = gather()
-        .args([
-            "--format",
-            "jsonl",
-            "--retries",
-            "3",
-            &s.url("/status/404/no-retry"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(json_lines(&permanent.stdout)[0]["attempts"], 1);
-    assert_eq!(
-        s.events("hit /status/404/no-retry").len(),
-        1,
-        "a 404 is not transient"
-    );
-
-    let text = gather()
-        .args(["--retries", "1", &s.url("/flaky/retry-text/5")])
-        .output()
-        .unwrap();
+    let text = gather().args(["--retries", "1", &s.url("/text")]).run();
     assert!(
-        stdout_of(&text).contains("(after 2 attempts)"),
+        text.stdout.contains("(after 2 attempts)"),
         "{}",
-        stdout_of(&text)
+        text.stdout
     );
+
+    let s = routes::http(|_| Reply::status(404));
+    let permanent = gather().args(["--retries", "3", &s.url("/gone")]).jsonl();
+    assert_eq!(permanent.records()[0]["attempts"], 1);
+    assert_eq!(s.seen().len(), 1, "a 404 is not transient");
 }
 
 #[test]
 fn retry_after_is_honoured() {
-    let s = server();
-    let path = "/retry-after/honour/1";
-    let output = gather()
-        .args(["--format", "jsonl", "--retries", "1", &s.url(path)])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let hits = s.times(&format!("hit {path}"));
+    let asked = AtomicUsize::new(0);
+    let s = routes::http(move |_| {
+        if asked.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::status(429).header("retry-after", "1")
+        } else {
+            Reply::text("welcome back\n")
+        }
+    });
+    let run = gather().args(["--retries", "1", &s.url("/")]).jsonl();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let hits = s.seen();
     assert_eq!(hits.len(), 2);
     // A lower bound only: a busy machine can make the gap longer, never shorter.
-    let gap = hits[1] - hits[0];
+    let gap = hits[1].at - hits[0].at;
     assert!(
         gap >= Duration::from_millis(950),
         "retried after {gap:?}, not after Retry-After: 1"
@@ -451,158 +416,174 @@ fn retry_after_is_honoured() {
 
 #[test]
 fn user_agent_and_headers_are_sent() {
-    let s = server();
-    let default = gather()
-        .args(["-n", "1000", &s.url("/headers")])
-        .output()
-        .unwrap();
-    assert!(
-        stdout_of(&default).contains(&format!("user-agent: gather/{}", env!("CARGO_PKG_VERSION")))
+    let s = routes::http(|_| Reply::text("ok"));
+    gather().arg(s.url("/default")).run();
+    let agent = format!("gather/{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        s.seen_at("/default")[0].header("user-agent"),
+        Some(agent.as_str())
     );
-    let custom = gather()
+    gather()
         .args([
-            "-n",
-            "1000",
             "-A",
             "smoke-check/1",
             "-H",
             "X-Env: staging",
-            &s.url("/headers"),
+            &s.url("/custom"),
         ])
-        .output()
-        .unwrap();
-    let text = stdout_of(&custom);
-    assert!(
-        text.contains("user-agent: smoke-check/1") && text.contains("x-env: staging"),
-        "{text}"
-    );
+        .run();
+    let custom = &s.seen_at("/custom")[0];
+    assert_eq!(custom.header("user-agent"), Some("smoke-check/1"));
+    assert_eq!(custom.header("x-env"), Some("staging"));
 }
 
 #[test]
 fn proxies_come_from_the_environment() {
-    let s = server();
+    let (proxy, notes) = raw::proxy();
     // The name never resolves: only a request through the proxy can answer it.
-    let output = gather()
-        .args(["--format", "jsonl", "http://gather-proxy-test.invalid/page"])
+    let run = gather()
+        .arg("http://gather-proxy-test.invalid/page")
         .env(
             "HTTP_PROXY",
-            s.url("").replace("http://", "http://puser:ppass@"),
+            proxy.url("").replace("http://", "http://puser:ppass@"),
         )
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert_eq!(json_lines(&output.stdout)[0]["text"], "via proxy\n");
+        .jsonl();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.records()[0]["text"], "via proxy\n");
     // base64("puser:ppass")
-    let proxied = "proxied http://gather-proxy-test.invalid/page with Basic cHVzZXI6cHBhc3M=";
-    assert_eq!(s.events(proxied).len(), 1, "{:?}", s.events("proxied"));
+    let expected = "proxied http://gather-proxy-test.invalid/page with Basic cHVzZXI6cHBhc3M=";
+    assert_eq!(*notes.lock().unwrap(), [expected]);
 }
 
 #[test]
 fn https_goes_through_a_proxy_tunnel() {
-    let s = server();
-    let port = s.tls_url("").rsplit(':').next().unwrap().to_string();
-    let url = format!("https://gather-tunnel-test.invalid:{port}/page");
-    let output = gather()
-        .args(["--format", "jsonl", "--insecure", &url])
+    let (proxy, notes) = raw::proxy();
+    let s = routes::http_and_https(Cert::SelfSigned, |_| Reply::text("secure page\n"));
+    let url = format!("https://gather-tunnel-test.invalid:{}/page", s.port());
+    let run = gather()
+        .args(["--insecure", &url])
         .env(
             "HTTPS_PROXY",
-            s.url("").replace("http://", "http://puser:ppass@"),
+            proxy.url("").replace("http://", "http://puser:ppass@"),
         )
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert_eq!(json_lines(&output.stdout)[0]["text"], "secure page\n");
-    let tunnel = format!("tunnel gather-tunnel-test.invalid:{port} with Basic cHVzZXI6cHBhc3M=");
-    assert_eq!(s.events(&tunnel).len(), 1, "{:?}", s.events("tunnel"));
+        .jsonl();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.records()[0]["text"], "secure page\n");
+    let tunnel = format!(
+        "tunnel gather-tunnel-test.invalid:{} with Basic cHVzZXI6cHBhc3M=",
+        s.port()
+    );
+    assert_eq!(*notes.lock().unwrap(), [tunnel]);
     // NO_PROXY names the hosts that bypass it.
     let direct = gather()
-        .args(["--format", "jsonl", "--insecure", &s.tls_url("/direct")])
-        .env("HTTPS_PROXY", s.url(""))
+        .args(["--insecure", &s.https_url("/direct")])
+        .env("HTTPS_PROXY", proxy.url(""))
         .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .unwrap();
-    assert_eq!(direct.status.code(), Some(0), "{}", stderr_of(&direct));
-    assert!(s.events(&format!("tunnel 127.0.0.1:{port}")).is_empty());
-}
-
-#[test]
-fn https_servers_that_offer_http2_are_spoken_to_in_http2() {
-    let s = server();
-    let output = gather()
-        .args(["--format", "jsonl", "--insecure"])
-        .args([s.tls_url("/over-h2/1"), s.tls_url("/over-h2/2")])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    for record in json_lines(&output.stdout) {
-        assert_eq!(record["text"], "secure page\n", "{record}");
-    }
-    // Both went over HTTP/2, the second with `Connection: close` (no later URL
-    // shares its origin), which HTTP/2 forbids and the client must leave out.
-    assert_eq!(s.events("h2 /over-h2/").len(), 2, "{:?}", s.events("h2"));
-}
-
-#[test]
-fn insecure_accepts_a_self_signed_certificate_with_a_warning() {
-    let s = server();
-    let url = s.tls_url("/secure");
-    let checked = gather().args(["--format", "jsonl", &url]).output().unwrap();
-    assert_eq!(checked.status.code(), Some(1));
-    let record = &json_lines(&checked.stdout)[0];
-    assert_eq!(record["error_kind"], "tls", "{record}");
-
-    let insecure = gather()
-        .args(["--format", "jsonl", "--insecure", &url])
-        .output()
-        .unwrap();
-    assert_eq!(insecure.status.code(), Some(0), "{}", stderr_of(&insecure));
-    assert_eq!(json_lines(&insecure.stdout)[0]["text"], "secure page\n");
-    assert!(
-        stderr_of(&insecure).contains("warning: --insecure"),
-        "{}",
-        stderr_of(&insecure)
+        .jsonl();
+    assert_eq!(direct.code, Some(0), "{}", direct.stderr);
+    assert_eq!(
+        notes.lock().unwrap().len(),
+        1,
+        "the direct request went through the proxy"
     );
 }
 
 #[test]
+fn https_servers_that_offer_http2_are_spoken_to_in_http2() {
+    let s = routes::http_and_https(Cert::SelfSigned, |_| Reply::text("secure page\n"));
+    let run = gather()
+        .args([
+            "--insecure",
+            &s.https_url("/over-h2/1"),
+            &s.https_url("/over-h2/2"),
+        ])
+        .jsonl();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    for record in run.records() {
+        assert_eq!(record["text"], "secure page\n", "{record}");
+    }
+    // Both went over HTTP/2, the second with `Connection: close` (no later URL
+    // shares its origin), which HTTP/2 forbids and the client must leave out.
+    let versions: Vec<String> = s.seen().into_iter().map(|seen| seen.version).collect();
+    assert_eq!(versions, ["HTTP/2.0", "HTTP/2.0"]);
+}
+
+#[test]
+fn insecure_accepts_a_self_signed_certificate_with_a_warning() {
+    let s = routes::http_and_https(Cert::SelfSigned, |_| Reply::text("secure page\n"));
+    let url = s.https_url("/secure");
+    let checked = gather().arg(&url).jsonl();
+    assert_eq!(checked.code, Some(1));
+    assert_eq!(checked.records()[0]["error_kind"], "tls");
+    let insecure = gather()
+        .args(["--insecure", &url])
+        .args(["--format", "jsonl"])
+        .run();
+    assert_eq!(insecure.code, Some(0), "{}", insecure.stderr);
+    assert_eq!(insecure.records()[0]["text"], "secure page\n");
+    assert!(
+        insecure.stderr.contains("warning: --insecure"),
+        "{}",
+        insecure.stderr
+    );
+}
+
+/// Requests in flight per host: (now, the most at once).
+type Peaks = Arc<Mutex<HashMap<String, (usize, usize)>>>;
+
+/// A server whose requests take `ms`, and that counts how many of each host's
+/// were in flight at once at the most.
+fn counting(ms: u64) -> (routes::TestServer, Peaks) {
+    let peaks = Peaks::default();
+    let shared = Arc::clone(&peaks);
+    let server = routes::http(move |seen| {
+        let host = seen.header("host").unwrap_or_default();
+        let host = host.split(':').next().unwrap_or_default().to_string();
+        {
+            let mut peaks = shared.lock().unwrap();
+            let (now, peak) = peaks.entry(host.clone()).or_default();
+            *now += 1;
+            *peak = (*peak).max(*now);
+        }
+        let shared = Arc::clone(&shared);
+        Reply::text("counted\n").when(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            shared.lock().unwrap().entry(host).or_default().0 -= 1;
+        })
+    });
+    (server, peaks)
+}
+
+#[test]
 fn per_host_limits_requests_in_flight_to_each_host() {
-    let s = server();
-    let port = s.authority().rsplit(':').next().unwrap().to_string();
-    let mut list: Vec<String> = (0..8).map(|_| s.url("/conc/ph-a/150")).collect();
-    list.extend((0..8).map(|_| format!("http://localhost:{port}/conc/ph-b/150")));
-    let output = gather()
+    let (s, peaks) = counting(150);
+    let mut list: Vec<String> = (0..8).map(|i| s.url(&format!("/a/{i}"))).collect();
+    list.extend((0..8).map(|i| format!("http://localhost:{}/b/{i}", s.port())));
+    let run = gather()
         .args(["-q", "-j", "16", "--per-host", "2"])
         .args(&list)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert_eq!(s.peak_concurrency("ph-a"), 2);
-    assert_eq!(s.peak_concurrency("ph-b"), 2);
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let peak = |host: &str| peaks.lock().unwrap()[host].1;
+    assert_eq!((peak("127.0.0.1"), peak("localhost")), (2, 2));
 
     // The same list without --per-host goes wider, so the check above can fail.
-    let list: Vec<String> = (0..8).map(|_| s.url("/conc/ph-c/150")).collect();
-    gather()
-        .args(["-q", "-j", "16"])
-        .args(&list)
-        .output()
-        .unwrap();
-    assert!(s.peak_concurrency("ph-c") > 2);
+    let (s, peaks) = counting(150);
+    let list: Vec<String> = (0..8).map(|i| s.url(&format!("/c/{i}"))).collect();
+    gather().args(["-q", "-j", "16"]).args(&list).run();
+    assert!(peaks.lock().unwrap()["127.0.0.1"].1 > 2);
 }
 
 #[test]
 fn rate_spaces_out_request_starts() {
-    let s = server();
-    let list: Vec<String> = (0..6).map(|i| s.url(&format!("/ok/rate-{i}"))).collect();
-    let output = gather()
-        .args(["-q", "--rate", "5"])
-        .args(&list)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let hits = s.times("hit /ok/rate-");
+    let s = routes::http(|_| Reply::text("paced\n"));
+    let list: Vec<String> = (0..6).map(|i| s.url(&format!("/rate-{i}"))).collect();
+    let run = gather().args(["-q", "--rate", "5"]).args(&list).run();
+    assert_eq!(run.code, Some(0));
+    let hits = s.seen();
     assert_eq!(hits.len(), 6);
     // Six starts at 5 per second span at least a second; a lower bound only.
-    let span = hits[5] - hits[0];
+    let span = hits[5].at - hits[0].at;
     assert!(
         span >= Duration::from_millis(950),
         "6 requests started within {span:?}"
@@ -611,48 +592,49 @@ fn rate_spaces_out_request_starts() {
 
 #[test]
 fn the_deadline_cuts_off_what_is_left_and_reports_it() {
-    let s = server();
+    let s = routes::http(|seen| {
+        if seen.target.starts_with("/slow") {
+            Reply::text("late\n").after(Duration::from_secs(30))
+        } else {
+            Reply::text("on time\n")
+        }
+    });
+    let (hanging, _) = raw::hang();
     let list = [
-        s.url("/ok/dl-1"),
-        s.url("/hang/dl-2"),
-        s.url("/ok/dl-3"),
-        s.url("/delay/30000/dl-4"),
+        s.url("/dl-1"),
+        hanging.url("/dl-2"),
+        s.url("/dl-3"),
+        s.url("/slow/dl-4"),
     ];
     for mode in [&["-k"][..], &[][..]] {
-        let output = gather()
+        let run = gather()
             .args(mode)
             .args(["--format", "jsonl", "-j", "2", "--deadline", "1"])
             .args(&list)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1), "{mode:?}");
-        let records = json_lines(&output.stdout);
-        assert_eq!(urls(&records), list, "{mode:?}: every URL gets a record");
+            .run();
+        assert_eq!(run.code, Some(1), "{mode:?}");
+        assert_eq!(run.urls(), list, "{mode:?}: every URL gets a record");
+        let records = run.records();
         assert_eq!(records[0]["ok"], true);
         assert_eq!(records[1]["error_kind"], "deadline");
         assert_eq!(records[3]["error_kind"], "deadline");
-        assert!(
-            stderr_of(&output).contains("--deadline passed"),
-            "{}",
-            stderr_of(&output)
-        );
+        assert!(run.stderr.contains("--deadline passed"), "{}", run.stderr);
     }
 }
 
 #[test]
 fn shards_split_the_list_by_position_and_merge_back_by_index() {
-    let s = server();
-    let list: Vec<String> = (0..10).map(|i| s.url(&format!("/ok/shard-{i}"))).collect();
-    let file = list_file("shards.txt", &list);
+    let s = routes::http(|seen| page(&seen.target));
+    let list: Vec<String> = (0..10).map(|i| s.url(&format!("/shard-{i}"))).collect();
+    let file = list_of(&list);
     let mut merged = Vec::new();
     for k in 0..3 {
-        let output = gather()
-            .args(["--format", "jsonl", "--shard", &format!("{k}/3"), "-i"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0));
-        let records = json_lines(&output.stdout);
+        let run = gather()
+            .args(["--shard", &format!("{k}/3"), "-i"])
+            .arg(file.path())
+            .jsonl();
+        assert_eq!(run.code, Some(0));
+        let records = run.records();
         let indexes: Vec<u64> = records
             .iter()
             .map(|r| r["index"].as_u64().unwrap())
@@ -662,28 +644,26 @@ fn shards_split_the_list_by_position_and_merge_back_by_index() {
         merged.extend(records);
     }
     merged.sort_by_key(|r| r["index"].as_u64());
-    assert_eq!(urls(&merged), list);
-    let bad = gather()
-        .args(["--shard", "3/3", &list[0]])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    let urls: Vec<&str> = merged.iter().map(|r| r["url"].as_str().unwrap()).collect();
+    assert_eq!(urls, list);
+    let bad = gather().args(["--shard", "3/3", &list[0]]).run();
+    assert_eq!(bad.code, Some(2));
 }
 
 #[test]
 fn completions_and_man_page_come_from_the_flags() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let output = gather().args(["--completions", shell]).output().unwrap();
-        assert_eq!(output.status.code(), Some(0), "{shell}");
-        let script = stdout_of(&output);
+        let run = gather().args(["--completions", shell]).run();
+        assert_eq!(run.code, Some(0), "{shell}");
         assert!(
-            script.contains("shard") && script.contains("per-host"),
-            "{shell}: {script}"
+            run.stdout.contains("shard") && run.stdout.contains("per-host"),
+            "{shell}: {}",
+            run.stdout
         );
     }
-    let man = gather().arg("--man").output().unwrap();
-    assert_eq!(man.status.code(), Some(0));
-    let page = stdout_of(&man);
+    let man = gather().arg("--man").run();
+    assert_eq!(man.code, Some(0));
+    let page = &man.stdout;
     assert!(
         page.starts_with(".ie") || page.contains(".TH gather"),
         "{}",
@@ -694,15 +674,21 @@ fn completions_and_man_page_come_from_the_flags() {
 
 #[test]
 fn a_long_run_prints_a_heartbeat_to_a_non_terminal_stderr() {
-    let s = server();
-    let slow = s.url("/delay/6500/heartbeat");
-    let output = gather().args([&s.url("/ok/hb-1"), &slow]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let stderr = stderr_of(&output);
-    let beat = stderr
+    let s = routes::http(|seen| {
+        if seen.target == "/slow" {
+            Reply::text("slow\n").after(Duration::from_millis(6500))
+        } else {
+            Reply::text("quick\n")
+        }
+    });
+    let slow = s.url("/slow");
+    let run = gather().args([&s.url("/hb-1"), &slow]).run();
+    assert_eq!(run.code, Some(0));
+    let beat = run
+        .stderr
         .lines()
         .find(|l| l.contains("done,"))
-        .unwrap_or_else(|| panic!("no heartbeat: {stderr}"));
+        .unwrap_or_else(|| panic!("no heartbeat: {}", run.stderr));
     assert!(
         beat.starts_with("gather: 1/2 done, 0 failed; slowest in flight: "),
         "{beat}"
@@ -712,6 +698,6 @@ fn a_long_run_prints_a_heartbeat_to_a_non_terminal_stderr() {
         "{beat}"
     );
 
-    let quiet = gather().args(["-q", &slow]).output().unwrap();
-    assert_eq!(stderr_of(&quiet), "");
+    let quiet = gather().args(["-q", &slow]).run();
+    assert_eq!(quiet.stderr, "");
 }

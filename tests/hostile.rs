@@ -3,38 +3,25 @@
 
 mod support;
 
-use std::process::Output;
+use std::io::Write;
 
-use support::{gather, json_lines, on_terminal, server};
+use support::routes::{self, Reply};
+use support::{error_of, gather, list_file, on_terminal, raw, shown, Run};
 
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Runs gather in isolate mode with JSON Lines output and returns its records.
-fn isolated(args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
-    let output = gather()
-        .args(["-k", "--format", "jsonl"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = stderr_of(&output);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code(), json_lines(&output.stdout), stderr)
-}
-
-fn error_of(record: &serde_json::Value) -> &str {
-    record["error"].as_str().unwrap_or_default()
+/// Runs gather in isolate mode with JSON Lines output.
+fn isolated(args: &[&str]) -> Run {
+    gather().arg("-k").args(args).jsonl()
 }
 
 #[test]
 fn a_dripping_server_or_one_that_never_answers_times_out() {
-    let s = server();
-    let (code, records, _) =
-        isolated(&["-t", "0.5", &s.url("/hang/hostile-hang"), &s.url("/drip")]);
-    assert_eq!(code, Some(1));
-    // /hang never sends headers; /drip sends headers then a byte a second, so only
-    // a timeout that covers the body catches it.
+    let (hanging, _) = raw::hang();
+    let drip = raw::drip();
+    let run = isolated(&["-t", "0.5", &hanging.url("/"), &drip.url("/")]);
+    assert_eq!(run.code, Some(1));
+    let records = run.records();
+    // The hang never sends headers; the drip sends headers then a byte a second,
+    // so only a timeout that covers the body catches it.
     assert_eq!(records[0]["error_kind"], "timeout");
     assert_eq!(records[1]["error_kind"], "timeout");
     assert_eq!(records[1]["status"], 200);
@@ -43,115 +30,138 @@ fn a_dripping_server_or_one_that_never_answers_times_out() {
 
 #[test]
 fn a_connection_reset_mid_body_is_a_body_failure() {
-    let (_, records, _) = isolated(&["-n", "1000", &server().url("/reset")]);
-    assert_eq!(records[0]["ok"], false);
-    assert_eq!(records[0]["error_kind"], "body", "{}", records[0]);
-    assert_eq!(records[0]["status"], 200);
+    let run = isolated(&["-n", "1000", &raw::reset().url("/")]);
+    let record = &run.records()[0];
+    assert_eq!(record["ok"], false);
+    assert_eq!(record["error_kind"], "body", "{record}");
+    assert_eq!(record["status"], 200);
 }
 
 #[test]
 fn a_body_shorter_than_its_content_length_is_a_body_failure() {
-    let (_, records, _) = isolated(&["-n", "1000", &server().url("/short")]);
-    assert_eq!(records[0]["error_kind"], "body", "{}", records[0]);
+    let short = raw::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+    let run = isolated(&["-n", "1000", &short.url("/")]);
+    assert_eq!(run.records()[0]["error_kind"], "body", "{}", run.stdout);
     // A prefix that fits in what did arrive is not a failure.
-    let (code, records, _) = isolated(&["-n", "8", &server().url("/short")]);
-    assert_eq!(code, Some(0));
-    assert_eq!(records[0]["text"], "only ten");
+    let run = isolated(&["-n", "8", &short.url("/")]);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.records()[0]["text"], "only ten");
 }
 
 #[test]
 fn a_compressed_body_cut_short_is_a_body_failure() {
-    let s = server();
-    let (code, records, stderr) = isolated(&["-n", "100000", &s.url("/gzip/whole")]);
-    assert_eq!(code, Some(0), "{stderr}");
-    let text = records[0]["text"].as_str().unwrap();
+    let whole = routes::http(|_| {
+        Reply::text("")
+            .header("content-encoding", "gzip")
+            .body(&raw::gzip_page())
+    });
+    let run = isolated(&["-n", "100000", &whole.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = run.records()[0]["text"].as_str().unwrap().to_string();
     assert!(
         text.starts_with("line 0\n") && text.ends_with("line 1999\n"),
         "{text}"
     );
-    let (code, records, _) = isolated(&["-n", "100000", &s.url("/gzip/cut")]);
-    assert_eq!(code, Some(1));
-    assert_eq!(records[0]["error_kind"], "body", "{}", records[0]);
-    assert!(
-        error_of(&records[0]).contains("ended before"),
-        "{}",
-        records[0]
-    );
+    let cut = raw::gzip_cut();
+    let run = isolated(&["-n", "100000", &cut.url("/")]);
+    assert_eq!(run.code, Some(1));
+    let record = &run.records()[0];
+    assert_eq!(record["error_kind"], "body", "{record}");
+    assert!(error_of(record).contains("ended before"), "{record}");
     // A prefix that the part that arrived holds is not a failure.
-    let (code, records, _) = isolated(&["-n", "7", &s.url("/gzip/cut")]);
-    assert_eq!(code, Some(0));
-    assert_eq!(records[0]["text"], "line 0\n");
+    let run = isolated(&["-n", "7", &cut.url("/")]);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.records()[0]["text"], "line 0\n");
 }
 
 #[test]
 fn an_answer_that_is_not_http_fails_clearly() {
-    let (code, records, _) = isolated(&[&server().url("/garbage")]);
-    assert_eq!(code, Some(1));
-    assert_eq!(records[0]["ok"], false);
-    assert_eq!(records[0]["status"], serde_json::Value::Null);
-    assert!(!error_of(&records[0]).is_empty());
+    let garbage = raw::answer(b"this is not HTTP at all\r\n\r\n");
+    let run = isolated(&[&garbage.url("/")]);
+    assert_eq!(run.code, Some(1));
+    let record = &run.records()[0];
+    assert_eq!(record["ok"], false);
+    assert_eq!(record["status"], serde_json::Value::Null);
+    assert!(error_of(record).contains("not HTTP"), "{record}");
 }
 
 #[test]
 fn an_endless_body_is_read_only_as_far_as_needed() {
-    let s = server();
-    let (code, records, _) = isolated(&["-n", "7", &s.url("/endless")]);
-    assert_eq!(code, Some(0));
-    assert_eq!(records[0]["text"], "endless");
+    let endless = raw::endless();
+    let run = isolated(&["-n", "7", &endless.url("/")]);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.records()[0]["text"], "endless");
     // Even when -n asks for everything, --max-bytes ends the read.
-    let (code, records, _) = isolated(&[
+    let run = isolated(&[
         "-n",
         "1000000000",
         "--max-bytes",
         "100000",
-        &s.url("/endless"),
+        &endless.url("/"),
     ]);
-    assert_eq!(code, Some(0));
-    assert_eq!(records[0]["bytes"], 100_000);
-    assert_eq!(records[0]["text"].as_str().unwrap().len(), 100_000);
+    assert_eq!(run.code, Some(0));
+    let record = &run.records()[0];
+    assert_eq!(record["bytes"], 100_000);
+    assert_eq!(record["text"].as_str().unwrap().len(), 100_000);
 }
 
 #[test]
 fn compression_bombs_inflate_only_the_prefix() {
-    let s = server();
-    for path in ["/bomb/gzip", "/bomb/zstd"] {
-        let (code, records, stderr) = isolated(&["-n", "10", &s.url(path)]);
-        assert_eq!(code, Some(0), "{path}: {stderr}");
-        assert_eq!(records[0]["text"], "AAAAAAAAAA", "{path}");
-        let inflated = records[0]["bytes"].as_u64().unwrap();
+    for coding in ["gzip", "zstd"] {
+        let bomb = raw::bomb(coding);
+        let run = isolated(&["-n", "10", &bomb.url("/")]);
+        assert_eq!(run.code, Some(0), "{coding}: {}", run.stderr);
+        let record = &run.records()[0];
+        assert_eq!(record["text"], "AAAAAAAAAA", "{coding}");
+        let inflated = record["bytes"].as_u64().unwrap();
         assert!(
             inflated <= 64 << 10,
-            "{path}: inflated {inflated} bytes for 10 characters"
+            "{coding}: inflated {inflated} bytes for 10 characters"
         );
         // Asking for the whole page stops at the default --max-bytes (10 MiB), not at gigabytes.
-        let (_, records, _) = isolated(&["-n", "100000000000", &s.url(path)]);
-        assert_eq!(records[0]["bytes"], 10 * 1024 * 1024, "{path}");
+        let run = isolated(&["-n", "100000000000", &bomb.url("/")]);
+        assert_eq!(run.records()[0]["bytes"], 10 * 1024 * 1024, "{coding}");
     }
 }
 
 #[test]
 fn binary_bodies_decode_with_replacement_and_json_escapes_controls() {
-    let output = gather()
-        .args(["--format", "jsonl", "-n", "300", &server().url("/binary")])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let line = String::from_utf8(output.stdout).expect("jsonl output is UTF-8");
-    assert!(line.contains("\\u0000\\u0001"), "{line}");
+    let s = routes::http(|_| {
+        let body: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+        Reply::status(200)
+            .header("content-type", "application/octet-stream")
+            .body(&body)
+    });
+    let run = gather().args(["-n", "300", &s.url("/binary")]).jsonl();
+    assert_eq!(run.code, Some(0));
+    assert!(run.stdout.contains("\\u0000\\u0001"), "{}", run.stdout);
     assert!(
-        !line.as_bytes().iter().any(|&b| b < 0x20 && b != b'\n'),
+        !run.stdout.bytes().any(|b| b < 0x20 && b != b'\n'),
         "raw control bytes in JSON"
     );
-    let record = &json_lines(line.as_bytes())[0];
-    let text = record["text"].as_str().unwrap();
+    let text = run.records()[0]["text"].as_str().unwrap().to_string();
     assert_eq!(text.chars().count(), 300);
     assert!(text.contains('\u{FFFD}'));
 }
 
 #[test]
 fn redirect_loops_and_non_http_redirects_fail_and_are_never_followed() {
-    let s = server();
-    let (_, records, _) = isolated(&[
+    let s = routes::http(|seen| {
+        let target = seen.target.as_str();
+        if let Some(n) = target.strip_prefix("/redirect/") {
+            return match n.parse::<u32>().unwrap_or(0) {
+                0 => Reply::text("landed\n"),
+                n => Reply::redirect(302, &format!("/redirect/{}", n - 1)),
+            };
+        }
+        match target {
+            "/loop" => Reply::redirect(302, "/loop"),
+            "/to-file" => Reply::redirect(302, "file:///etc/passwd"),
+            "/to-ftp" => Reply::redirect(302, "ftp://127.0.0.1/x"),
+            _ => Reply::redirect(302, "data:text/plain,hello"),
+        }
+    });
+    let run = isolated(&[
         "--max-redirects",
         "3",
         &s.url("/redirect/3"),
@@ -161,6 +171,7 @@ fn redirect_loops_and_non_http_redirects_fail_and_are_never_followed() {
         &s.url("/to-ftp"),
         &s.url("/to-data"),
     ]);
+    let records = run.records();
     assert_eq!(records[0]["text"], "landed\n");
     assert_eq!(records[0]["final_url"], s.url("/redirect/0"));
     assert_eq!(records[1]["error_kind"], "too_many_redirects");
@@ -173,131 +184,128 @@ fn redirect_loops_and_non_http_redirects_fail_and_are_never_followed() {
 
 #[test]
 fn duplicate_lines_get_one_record_each() {
-    let s = server();
-    let url = s.url("/ok/dup");
-    let (code, records, _) = isolated(&[&url, &url, &url]);
-    assert_eq!(code, Some(0));
-    assert_eq!(records.len(), 3);
-    assert_eq!(s.events("hit /ok/dup").len(), 3);
+    let s = routes::http(|_| Reply::text("dup\n"));
+    let url = s.url("/dup");
+    let run = isolated(&[&url, &url, &url]);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.records().len(), 3);
+    assert_eq!(s.seen().len(), 3);
 }
 
 #[test]
 fn list_files_that_are_not_utf8_or_have_huge_lines_are_reported_by_line() {
-    let dir = std::env::temp_dir().join(format!("gather-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let list = dir.join("latin1.txt");
-    let mut content = format!("{}\n", server().url("/ok/never-latin1")).into_bytes();
-    content.extend_from_slice(b"http://caf\xe9.example/\n");
-    content.extend(std::iter::repeat_n(b'x', 200_000));
-    content.push(b'\n');
-    std::fs::write(&list, content).unwrap();
-    let output = gather().arg("-i").arg(&list).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = stderr_of(&output);
+    let s = routes::http(|_| Reply::text("never\n"));
+    let mut list = list_file(&format!("{}\n", s.url("/never")));
+    list.write_all(b"http://caf\xe9.example/\n").unwrap();
+    list.write_all(&vec![b'x'; 200_000]).unwrap();
+    list.write_all(b"\n").unwrap();
+    let run = gather().arg("-i").arg(list.path()).run();
+    assert_eq!(run.code, Some(2));
+    let name = shown(&list);
     assert!(
-        stderr.contains("latin1.txt:2: ") && stderr.contains("UTF-8"),
-        "{stderr}"
+        run.stderr.contains(&format!("{name}:2: ")) && run.stderr.contains("UTF-8"),
+        "{}",
+        run.stderr
     );
     assert!(
-        stderr.contains("latin1.txt:3: ") && stderr.contains("longer than"),
-        "{stderr}"
+        run.stderr.contains(&format!("{name}:3: ")) && run.stderr.contains("longer than"),
+        "{}",
+        run.stderr
     );
     assert!(
-        stderr.len() < 2000,
+        run.stderr.len() < 2000,
         "a huge line was echoed whole: {} bytes",
-        stderr.len()
+        run.stderr.len()
     );
+    assert!(s.seen().is_empty());
 }
 
 #[test]
 fn absurd_flag_values_get_a_usage_error_or_a_sensible_result() {
-    let s = server();
+    let s = routes::http(|seen| Reply::text(&format!("page {}\n", seen.target)));
     // -n 0 checks status only.
-    let (code, records, _) = isolated(&["-n", "0", &s.url("/ok/n0")]);
-    assert_eq!((code, records[0]["text"].as_str()), (Some(0), Some("")));
-    assert_eq!(records[0]["bytes"], 0);
-    // A huge -n reads the whole (small) page.
-    let (code, records, _) = isolated(&["-n", "18446744073709551615", &s.url("/ok/nmax")]);
+    let run = isolated(&["-n", "0", &s.url("/n0")]);
     assert_eq!(
-        (code, records[0]["text"].as_str()),
-        (Some(0), Some("page nmax\n"))
+        (run.code, run.records()[0]["text"].as_str()),
+        (Some(0), Some(""))
+    );
+    assert_eq!(run.records()[0]["bytes"], 0);
+    // A huge -n reads the whole (small) page.
+    let run = isolated(&["-n", "18446744073709551615", &s.url("/nmax")]);
+    assert_eq!(
+        (run.code, run.records()[0]["text"].as_str()),
+        (Some(0), Some("page /nmax\n"))
     );
     // A -j in the tens of thousands works (capped by the open-file limit if need be).
-    let (code, records, _) = isolated(&["-j", "50000", &s.url("/ok/j50k")]);
-    assert_eq!((code, records.len()), (Some(0), 1));
+    let run = isolated(&["-j", "50000", &s.url("/j50k")]);
+    assert_eq!((run.code, run.records().len()), (Some(0), 1));
     for args in [
         ["-t", "0"],
         ["--connect-timeout", "0"],
         ["-j", "0"],
         ["--max-bytes", "0"],
     ] {
-        let output = gather()
-            .args(args)
-            .arg(s.url("/ok/never-absurd"))
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let run = gather().args(args).arg(s.url("/never")).run();
+        assert_eq!(run.code, Some(2), "{args:?}");
         assert!(
-            stderr_of(&output).contains(args[0].trim_start_matches('-')),
+            run.stderr.contains(args[0].trim_start_matches('-')),
             "{args:?}: {}",
-            stderr_of(&output)
+            run.stderr
         );
     }
-    assert!(s.events("never-absurd").is_empty());
+    assert!(s.seen_at("/never").is_empty());
 }
 
 /// Runs a shell command line with gather's path as $GATHER.
-fn shell(script: &str) -> Output {
-    std::process::Command::new("/bin/sh")
+fn shell(script: &str) -> Run {
+    let output = std::process::Command::new("/bin/sh")
         .arg("-c")
         .arg(script)
         .env_clear()
         .env("GATHER", env!("CARGO_BIN_EXE_gather"))
         .output()
-        .unwrap()
+        .unwrap();
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
-fn url_list(count: usize, url: impl Fn(usize) -> String) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "gather-list-{}-{count}-{}",
-        std::process::id(),
-        url(0).len()
-    ));
+fn url_list(count: usize, url: impl Fn(usize) -> String) -> tempfile::NamedTempFile {
     let lines: Vec<String> = (0..count).map(url).collect();
-    std::fs::write(&path, lines.join("\n")).unwrap();
-    path
+    list_file(&lines.join("\n"))
 }
 
 #[test]
 fn concurrency_above_the_open_file_limit_is_capped_with_one_warning() {
-    let s = server();
-    let list = url_list(1500, |i| s.url(&format!("/ok/fd-{i}")));
-    let output = shell(&format!(
+    let s = routes::http(|_| Reply::text("fd\n"));
+    let list = url_list(1500, |i| s.url(&format!("/fd-{i}")));
+    let run = shell(&format!(
         "ulimit -n 256 && exec \"$GATHER\" -k -q --format jsonl -j 5000 -i {}",
-        list.display()
+        shown(&list)
     ));
-    let stderr = stderr_of(&output);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches("warning").count(), 1, "{stderr}");
-    assert!(stderr.contains("-j 96"), "{stderr}");
-    let records = json_lines(&output.stdout);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("-j 96"), "{}", run.stderr);
+    let records = run.records();
     assert_eq!(records.len(), 1500);
     assert!(records.iter().all(|r| r["ok"] == true));
 }
 
 #[test]
 fn a_low_soft_limit_is_raised_toward_the_hard_limit() {
-    let s = server();
-    let list = url_list(1000, |i| s.url(&format!("/ok/soft-{i}")));
-    let output = shell(&format!(
+    let s = routes::http(|_| Reply::text("soft\n"));
+    let list = url_list(1000, |i| s.url(&format!("/soft-{i}")));
+    let run = shell(&format!(
         "ulimit -S -n 64 && ulimit -H -n 4096 && exec \"$GATHER\" -k -q -j 1000 -i {}",
-        list.display()
+        shown(&list)
     ));
-    let stderr = stderr_of(&output);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(
-        !stderr.contains("warning"),
-        "the soft limit was not raised: {stderr}"
+        !run.stderr.contains("warning"),
+        "the soft limit was not raised: {}",
+        run.stderr
     );
 }
 
@@ -305,12 +313,12 @@ fn a_low_soft_limit_is_raised_toward_the_hard_limit() {
 fn a_storm_of_refused_connections_is_reported_per_url_not_as_fd_exhaustion() {
     // Nothing listens on port 1 of 127.0.0.1: every connection is refused at once.
     let list = url_list(3000, |i| format!("http://127.0.0.1:1/storm-{i}"));
-    let output = shell(&format!(
+    let run = shell(&format!(
         "ulimit -n 256 && exec \"$GATHER\" -k -q --format jsonl -j 2000 -i {}",
-        list.display()
+        shown(&list)
     ));
-    assert_eq!(output.status.code(), Some(1));
-    let records = json_lines(&output.stdout);
+    assert_eq!(run.code, Some(1));
+    let records = run.records();
     assert_eq!(records.len(), 3000);
     for record in &records {
         assert_eq!(record["error_kind"], "connect", "{record}");
@@ -336,25 +344,12 @@ fn dns_failures_are_reported_per_url() {
         eprintln!("SKIPPED dns_failures_are_reported_per_url: `unshare -n` is not permitted here");
         return;
     }
-    let output = std::process::Command::new("unshare")
-        .args([
-            "-n",
-            env!("CARGO_BIN_EXE_gather"),
-            "-k",
-            "--format",
-            "jsonl",
-            "-t",
-            "10",
-        ])
-        .args([
-            "http://gather-test.invalid/",
-            "http://another.gather-test.invalid/x",
-        ])
-        .env_clear()
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
-    let records = json_lines(&output.stdout);
+    let run = shell(
+        "exec unshare -n \"$GATHER\" -k --format jsonl -t 10 \
+         http://gather-test.invalid/ http://another.gather-test.invalid/x",
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let records = run.records();
     assert_eq!(records.len(), 2);
     for record in &records {
         assert_eq!(record["error_kind"], "dns", "{record}");
@@ -368,7 +363,8 @@ fn dns_failures_are_reported_per_url() {
 
 #[test]
 fn control_characters_are_escaped_on_a_terminal_unless_raw() {
-    let url = server().url("/escape");
+    let s = routes::http(|_| Reply::text("title\x1b]0;pwned\x07 clear\x1b[2J bell\x07 tab\tend\n"));
+    let url = s.url("/escape");
     let shown = on_terminal(&format!("-q {url}"));
     assert!(
         shown.contains("title\\x1b]0;pwned\\x07 clear\\x1b[2J bell\\x07 tab\tend"),
@@ -383,102 +379,41 @@ fn control_characters_are_escaped_on_a_terminal_unless_raw() {
     assert!(raw.contains("\x1b]0;pwned\x07"), "{raw:?}");
 
     // Into a pipe the text is passed through as it is, and JSON escapes it.
-    let piped = gather().args(["-q", &url]).output().unwrap();
-    assert!(String::from_utf8_lossy(&piped.stdout).contains("\x1b[2J"));
-    let json = gather()
-        .args(["-q", "--format", "jsonl", &url])
-        .output()
-        .unwrap();
-    let json = String::from_utf8_lossy(&json.stdout).into_owned();
+    let piped = gather().args(["-q", &url]).run();
+    assert!(piped.stdout.contains("\x1b[2J"));
+    let json = gather().arg(&url).jsonl();
     assert!(
-        json.contains("\\u001b]0;pwned\\u0007") && !json.contains('\x1b'),
-        "{json}"
+        json.stdout.contains("\\u001b]0;pwned\\u0007") && !json.stdout.contains('\x1b'),
+        "{}",
+        json.stdout
     );
 }
 
 #[test]
 fn a_password_in_a_url_never_appears_in_output() {
-    let s = server();
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/moved" => Reply::redirect(302, "/pw"),
+        "/fail" => Reply::status(500),
+        _ => Reply::text("secret page\n"),
+    });
     let secret = |path: &str| s.url(path).replace("http://", "http://user:hunter2@");
     for args in [
         vec![
             "--format".to_string(),
             "jsonl".to_string(),
-            secret("/ok/pw"),
-            secret("/status/500/pw"),
+            secret("/pw"),
+            secret("/fail"),
         ],
-        vec![secret("/ok/pw-text"), secret("/status/500/pw-text")],
+        vec![secret("/pw-text"), secret("/fail")],
         vec![
             "-k".to_string(),
-            secret("/redirect/1"),
+            secret("/moved"),
             "http://user:hunter2@127.0.0.1:1/".to_string(),
         ],
     ] {
-        let output = gather().args(&args).output().unwrap();
-        let everything = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr_of(&output)
-        );
+        let run = gather().args(&args).run();
+        let everything = format!("{}{}", run.stdout, run.stderr);
         assert!(!everything.contains("hunter2"), "{everything}");
         assert!(everything.contains("user:***@"), "{everything}");
     }
-}
-
-#[test]
-fn credentials_in_a_url_are_sent_as_basic_authorization() {
-    let url = server()
-        .url("/headers")
-        .replace("http://", "http://user:hunter2@");
-    let (code, records, stderr) = isolated(&["-n", "10000", &url]);
-    assert_eq!(code, Some(0), "{stderr}");
-    let seen = records[0]["text"].as_str().unwrap();
-    // base64("user:hunter2")
-    assert!(
-        seen.contains("authorization: Basic dXNlcjpodW50ZXIy"),
-        "{seen}"
-    );
-    assert!(seen.contains("host: 127.0.0.1:"), "{seen}");
-}
-
-#[test]
-fn credentials_from_headers_are_not_forwarded_to_another_host() {
-    let s = server();
-    let headers = [
-        "-H",
-        "Authorization: Bearer s3cret",
-        "-H",
-        "Cookie: session=s3cret",
-        "-H",
-        "X-Trace: kept",
-    ];
-    let text_of = |path: &str| {
-        let (code, records, stderr) =
-            isolated(&[&headers[..], &["-n", "10000", &s.url(path)]].concat());
-        assert_eq!(code, Some(0), "{stderr}");
-        records[0]["text"].as_str().unwrap().to_string()
-    };
-    let same = text_of("/redirect-same");
-    assert!(same.contains("authorization: Bearer s3cret"), "{same}");
-    assert!(same.contains("cookie: session=s3cret"), "{same}");
-    let cross = text_of("/redirect-cross");
-    assert!(cross.contains("host: localhost:"), "{cross}");
-    assert!(cross.contains("x-trace: kept"), "{cross}");
-    assert!(
-        !cross.contains("s3cret"),
-        "credentials followed the redirect: {cross}"
-    );
-}
-
-#[test]
-fn tls_to_a_server_that_does_not_speak_it_is_a_tls_failure() {
-    let url = format!("https://{}/ok/tls", server().authority());
-    let (code, records, _) = isolated(&[&url]);
-    assert_eq!(code, Some(1));
-    assert_eq!(records[0]["error_kind"], "tls", "{}", records[0]);
-    assert!(
-        error_of(&records[0]).starts_with("TLS failed"),
-        "{}",
-        records[0]
-    );
 }

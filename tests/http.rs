@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use support::routes::{self, test_ca, Cert, Reply};
-use support::{gather, json_lines};
+use support::{error_of, gather};
 
 /// Runs gather in isolate mode with JSON Lines output: exit code, records, stderr.
 fn run(args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
@@ -21,19 +21,14 @@ fn run_with_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (Option<i32>, Vec<serde_json::Value>, String) {
-    let output = gather()
-        .args(["-k", "-q", "--format", "jsonl"])
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.code(), json_lines(&output.stdout), stderr)
-}
-
-fn error_of(record: &serde_json::Value) -> &str {
-    record["error"].as_str().unwrap_or_default()
+    let run = env
+        .iter()
+        .fold(gather().arg("-k").args(args), |cmd, (name, value)| {
+            cmd.env(name, value)
+        })
+        .jsonl();
+    let records = run.records();
+    (run.code, records, run.stderr)
 }
 
 /// No Rust debug text (`Other(OtherError(…))`, `Kind(…)`, `os error`) in a message.

@@ -28,9 +28,9 @@ fn readme_usage_matches_help() {
             .expect("usage block is closed");
     let documented = normalise(&readme[start..end]);
 
-    let output = support::gather().arg("--help").output().unwrap();
-    assert!(output.status.success());
-    let help = normalise(&String::from_utf8(output.stdout).unwrap());
+    let run = support::gather().arg("--help").run();
+    assert_eq!(run.code, Some(0));
+    let help = normalise(&run.stdout);
     assert_eq!(
         documented, help,
         "README.md's usage block differs from `gather --help`; paste the new help into README.md"
@@ -39,8 +39,7 @@ fn readme_usage_matches_help() {
 
 #[test]
 fn help_documents_every_exit_code() {
-    let output = support::gather().arg("--help").output().unwrap();
-    let help = String::from_utf8(output.stdout).unwrap();
+    let help = support::gather().arg("--help").run().stdout;
     for code in ["  0 ", "  1 ", "  2 ", "  130 ", "  143 "] {
         assert!(
             help.contains(code),

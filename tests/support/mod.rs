@@ -1,29 +1,130 @@
-//! Shared helpers for the integration tests: the server and the command builder.
+//! The one test harness: a builder that runs the gather binary in an isolated
+//! environment and returns its exit code, records and stderr; list files that
+//! clean up after themselves; and the processes a test reads from while they run.
+//! Servers live in `routes` (a test's own routes) and `raw` (hostile answers).
 #![allow(dead_code)]
 
+pub mod raw;
 pub mod routes;
-pub mod server;
 
+use std::ffi::OsStr;
+use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
-
-// Not every test binary uses the server.
-#[allow(unused_imports)]
-pub use server::server;
 
 /// No single gather run in the tests may take longer than this; a hang fails the test.
 pub const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// The gather binary with an empty environment, so proxies and the like from the
-/// developer's shell cannot change what a test sees.
-pub fn gather() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_gather"));
-    cmd.env_clear().timeout(RUN_LIMIT);
-    cmd
+/// A gather command: the binary with an empty environment, so proxies and the like
+/// from the developer's shell cannot change what a test sees.
+pub struct Gather {
+    cmd: assert_cmd::Command,
 }
 
-/// The same, as a std command with piped stdout and stderr, for tests that read
-/// output while gather runs or send it signals.
+/// Starts a gather command.
+pub fn gather() -> Gather {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_gather"));
+    cmd.env_clear().timeout(RUN_LIMIT);
+    Gather { cmd }
+}
+
+impl Gather {
+    /// Adds one argument.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Gather {
+        self.cmd.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args(mut self, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> Gather {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, name: &str, value: impl AsRef<OsStr>) -> Gather {
+        self.cmd.env(name, value);
+        self
+    }
+
+    /// Feeds `input` on stdin.
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Gather {
+        self.cmd.write_stdin(input);
+        self
+    }
+
+    /// Runs it; stderr must never show a panic.
+    pub fn run(mut self) -> Run {
+        let output = self.cmd.output().expect("run gather");
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run
+    }
+
+    /// Runs it with `--format jsonl` and `-q`, the form most tests read.
+    pub fn jsonl(self) -> Run {
+        self.args(["--format", "jsonl", "-q"]).run()
+    }
+}
+
+/// What a run of gather left behind.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code, or `None` if a signal ended it.
+    pub code: Option<i32>,
+    /// Everything written to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// The records on stdout, which must be JSON Lines.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
+            })
+            .collect()
+    }
+
+    /// The `url` of each record.
+    pub fn urls(&self) -> Vec<String> {
+        self.records()
+            .iter()
+            .map(|r| r["url"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+/// The `error` of a record, or "".
+pub fn error_of(record: &serde_json::Value) -> &str {
+    record["error"].as_str().unwrap_or_default()
+}
+
+/// A list file holding `text`, deleted when dropped.
+pub fn list_file(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .prefix("gather-list-")
+        .suffix(".txt")
+        .tempfile()
+        .expect("a temporary list file");
+    file.write_all(text.as_bytes()).expect("write the list");
+    file
+}
+
+/// The file's path as gather prints it.
+pub fn shown(file: &tempfile::NamedTempFile) -> String {
+    file.path().display().to_string()
+}
+
+/// The same binary as a std command with piped stdout and stderr, for tests that
+/// read output while gather runs or send it signals.
 pub fn gather_process() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gather"));
     cmd.env_clear()
@@ -31,48 +132,6 @@ pub fn gather_process() -> std::process::Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
-}
-
-/// Parses JSON Lines output.
-pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
-        })
-        .collect()
-}
-
-/// The `url` field of each record.
-pub fn urls(records: &[serde_json::Value]) -> Vec<String> {
-    records
-        .iter()
-        .map(|r| r["url"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// A small deterministic pseudo-random sequence (xorshift), so a failing seed can be replayed.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// A number in `0..bound`.
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % bound
-    }
-}
-
-/// A seed from the clock, printed so a failure can be reproduced.
-pub fn seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
-    let seed = nanos | 1;
-    eprintln!("random seed: {seed}");
-    seed
 }
 
 /// A gather process that a test reads from while it runs; a watchdog kills it

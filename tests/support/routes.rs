@@ -3,9 +3,11 @@
 //! first byte tells them apart), on 127.0.0.1 port 0, on a thread of its own.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -14,12 +16,16 @@ use tokio::net::{TcpListener, TcpStream};
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
-    /// The request target as sent (a path, or an absolute URL through a proxy).
+    /// The path and query asked for (HTTP/2 sends the whole URL; this is its path).
     pub target: String,
     /// Lower-case header names with their values, in the order sent.
     pub headers: Vec<(String, String)>,
     /// Whether it arrived over TLS.
     pub tls: bool,
+    /// When it arrived.
+    pub at: Instant,
+    /// The protocol: `HTTP/1.1` or `HTTP/2.0`.
+    pub version: String,
 }
 
 impl Seen {
@@ -32,11 +38,15 @@ impl Seen {
     }
 }
 
+/// Something the server waits for before it answers.
+type Wait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// What the handler answers.
 pub struct Reply {
     status: u16,
     headers: Vec<(String, Vec<u8>)>,
     body: Vec<u8>,
+    wait: Option<Wait>,
 }
 
 impl Reply {
@@ -46,6 +56,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            wait: None,
         }
     }
 
@@ -77,6 +88,31 @@ impl Reply {
         self.body = body.to_vec();
         self
     }
+
+    /// Answers only after `delay`.
+    pub fn after(self, delay: Duration) -> Reply {
+        self.when(tokio::time::sleep(delay))
+    }
+
+    /// Answers only once `ready` is done (the server gives up waiting after
+    /// [`CONNECTION_LIFETIME`]).
+    pub fn when(mut self, ready: impl Future<Output = ()> + Send + 'static) -> Reply {
+        self.wait = Some(Box::pin(ready));
+        self
+    }
+}
+
+/// Waits until `done` holds, checking every 10 ms, for at most 15 s; says
+/// whether it came true, so a handler can tell the test it gave up.
+pub async fn until(done: impl Fn() -> bool) -> bool {
+    let started = Instant::now();
+    while !done() {
+        if started.elapsed() > Duration::from_secs(15) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }
 
 type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
@@ -250,12 +286,13 @@ fn acceptor(which: Cert) -> tokio_rustls::TlsAcceptor {
     let cert = CertificateDer::from_pem_slice(cert).expect("test certificate");
     let key = PrivateKeyDer::from_pem_slice(key).expect("test key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_no_client_auth()
         .with_single_cert(vec![cert], key)
         .expect("TLS server config");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
@@ -265,7 +302,10 @@ where
 {
     let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
         let arrived = Seen {
-            target: request.uri().to_string(),
+            target: request
+                .uri()
+                .path_and_query()
+                .map_or("/".to_string(), ToString::to_string),
             headers: request
                 .headers()
                 .iter()
@@ -275,9 +315,12 @@ where
                 })
                 .collect(),
             tls,
+            at: Instant::now(),
+            version: format!("{:?}", request.version()),
         };
         seen.lock().expect("seen lock").push(arrived.clone());
-        let reply = handler(&arrived);
+        let mut reply = handler(&arrived);
+        let wait = reply.wait.take();
         let mut response = hyper::Response::new(Full::new(Bytes::from(reply.body)));
         *response.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("a valid status");
         for (name, value) in reply.headers {
@@ -286,9 +329,15 @@ where
                 hyper::header::HeaderValue::from_bytes(&value).expect("header value"),
             );
         }
-        async move { Ok::<_, Infallible>(response) }
+        async move {
+            if let Some(wait) = wait {
+                wait.await;
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    // HTTP/1.1, or HTTP/2 where the client chose it (by ALPN, over TLS).
+    let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
         .serve_connection(io, service)
         .await;
 }
