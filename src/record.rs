@@ -1,6 +1,7 @@
 //! One URL's result: a record holding its text or its failure, as data.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
@@ -26,7 +27,13 @@ pub struct Record {
     /// The final response's `Location` header, resolved against its URL, when it
     /// had one (a redirect that was not followed, or a 201).
     pub location: Option<String>,
+    /// The error a failure was classified from (reqwest's, with its source
+    /// chain), for callers that want more than the failure's kind and message.
+    pub cause: Option<Cause>,
 }
+
+/// An error kept with the failure it caused.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 impl Record {
     /// True if the URL was fetched and its status accepted.

@@ -281,6 +281,7 @@ fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
         bytes: 0,
         attempts: u32::from(started.is_some()),
         location: None,
+        cause: None,
     }
 }
 

@@ -76,6 +76,7 @@ impl Fetch for FakeFetch {
                 bytes: 0,
                 attempts: 1,
                 location: None,
+                cause: None,
             }
         }
     }

@@ -22,7 +22,7 @@ use url::Url;
 
 use crate::decode::{charset_from_content_type, PrefixDecoder};
 use crate::pace::Pacer;
-use crate::record::{Failure, Record};
+use crate::record::{Cause, Failure, Record};
 use crate::status::StatusSet;
 use crate::targets::{redact, Target};
 pub use client::{build as build_client, ClientSettings};
@@ -102,6 +102,7 @@ struct Attempt {
     location: Option<String>,
     bytes: u64,
     retry_after: Option<Duration>,
+    cause: Option<Cause>,
 }
 
 impl Fetcher {
@@ -170,6 +171,7 @@ impl Fetcher {
                 bytes: learned.bytes,
                 attempts,
                 location: learned.location,
+                cause: learned.cause,
             };
         }
     }
@@ -228,6 +230,7 @@ impl Fetcher {
                         connect_timeout: self.connect_timeout,
                     };
                     let failure = request_failure(&err, &scene);
+                    learned.cause = Some(Arc::new(err));
                     return Err(if hops > 0 {
                         redirected_from(failure, &first)
                     } else {
@@ -303,7 +306,11 @@ impl Fetcher {
                     ended = true;
                     break;
                 }
-                Err(err) => return Err(body_failure(&err)),
+                Err(err) => {
+                    let failure = body_failure(&err);
+                    learned.cause = Some(Arc::new(err));
+                    return Err(failure);
+                }
             }
         }
         let (text, missing) = decoder.finish();
@@ -407,6 +414,43 @@ async fn drain(mut response: Response) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings() -> FetchSettings {
+        FetchSettings {
+            chars: 100,
+            max_bytes: 1 << 20,
+            expect: Vec::new(),
+            accept: StatusSet::default(),
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            max_redirects: 10,
+            retries: 0,
+            deadline: None,
+            idle_per_host: 1,
+            user_agent: HeaderValue::from_static("gather/test"),
+            headers: Vec::new(),
+            insecure: false,
+            cacert: None,
+            proxies: ProxySettings::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failure_keeps_the_error_it_was_classified_from() {
+        // A port that was just free: nothing listens there now.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let list = crate::targets::list_of(&[&url]);
+        let fetcher = Fetcher::new(&settings(), None).unwrap();
+        let record = fetcher.fetch(0, &list.get(0)).await;
+        assert_eq!(record.outcome.as_ref().unwrap_err().kind(), "connect");
+        let cause = record.cause.expect("the failure keeps its cause");
+        let reqwest = cause
+            .downcast_ref::<reqwest::Error>()
+            .expect("reqwest's error");
+        assert!(reqwest.is_connect(), "{reqwest:?}");
+    }
 
     #[test]
     fn retries_back_off_exponentially_with_jitter_and_a_cap() {
