@@ -81,6 +81,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatName::Text, help_heading = "Output")]
     pub format: FormatName,
 
+    /// Do not look for each HTML page's <title> (which may read past the -n prefix,
+    /// up to the end of the title or 64 KiB).
+    #[arg(long, help_heading = "Output")]
+    pub no_title: bool,
+
     /// Print control characters raw even when stdout is a terminal (by default they
     /// are shown escaped there, so a page cannot drive your terminal).
     #[arg(long, help_heading = "Output")]

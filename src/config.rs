@@ -150,6 +150,7 @@ impl Settings {
                 chars: cli.chars,
                 max_bytes: cli.max_bytes,
                 expect: cli.expect,
+                title: !cli.no_title,
                 accept: cli.accept,
                 timeout: seconds("-t/--timeout", cli.timeout)?,
                 connect_timeout: seconds("--connect-timeout", cli.connect_timeout)?,

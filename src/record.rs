@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::decode::CharsetSource;
+
 /// What gather learned about one URL.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -30,6 +32,12 @@ pub struct Record {
     /// The error a failure was classified from (reqwest's, with its source
     /// chain), for callers that want more than the failure's kind and message.
     pub cause: Option<Cause>,
+    /// The encoding the body was decoded with (its WHATWG name), once decided.
+    pub charset: Option<&'static str>,
+    /// What decided the encoding.
+    pub charset_source: Option<CharsetSource>,
+    /// The HTML page's `<title>`, if it has one in its first 64 KiB.
+    pub title: Option<String>,
 }
 
 /// An error kept with the failure it caused.

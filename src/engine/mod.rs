@@ -282,6 +282,9 @@ fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
         attempts: u32::from(started.is_some()),
         location: None,
         cause: None,
+        charset: None,
+        charset_source: None,
+        title: None,
     }
 }
 

@@ -77,6 +77,9 @@ impl Fetch for FakeFetch {
                 attempts: 1,
                 location: None,
                 cause: None,
+                charset: None,
+                charset_source: None,
+                title: None,
             }
         }
     }

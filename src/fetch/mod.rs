@@ -20,7 +20,7 @@ use reqwest::{Client, Response};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::decode::{charset_from_content_type, PrefixDecoder};
+use crate::decode::{CharsetSource, Declared, PrefixDecoder};
 use crate::pace::Pacer;
 use crate::record::{Cause, Failure, Record};
 use crate::status::StatusSet;
@@ -49,6 +49,8 @@ pub struct FetchSettings {
     pub max_bytes: u64,
     /// Texts every page must contain.
     pub expect: Vec<String>,
+    /// Look for each HTML page's `<title>`, past the prefix if need be.
+    pub title: bool,
     /// Statuses that count as success.
     pub accept: StatusSet,
     /// Per-attempt time limit, body included.
@@ -83,6 +85,7 @@ pub struct Fetcher {
     chars: usize,
     max_bytes: u64,
     expect: Vec<String>,
+    title: bool,
     accept: StatusSet,
     timeout: Duration,
     connect_timeout: Duration,
@@ -103,6 +106,9 @@ struct Attempt {
     bytes: u64,
     retry_after: Option<Duration>,
     cause: Option<Cause>,
+    charset: Option<&'static str>,
+    charset_source: Option<CharsetSource>,
+    title: Option<String>,
 }
 
 impl Fetcher {
@@ -123,6 +129,7 @@ impl Fetcher {
             chars: config.chars,
             max_bytes: config.max_bytes,
             expect: config.expect.clone(),
+            title: config.title,
             accept: config.accept.clone(),
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
@@ -172,6 +179,9 @@ impl Fetcher {
                 attempts,
                 location: learned.location,
                 cause: learned.cause,
+                charset: learned.charset,
+                charset_source: learned.charset_source,
+                title: learned.title,
             };
         }
     }
@@ -286,12 +296,14 @@ impl Fetcher {
         mut response: Response,
         learned: &mut Attempt,
     ) -> Result<(String, Response), Failure> {
-        let declared = response
+        let content_type = response
             .headers()
             .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(charset_from_content_type);
-        let mut decoder = PrefixDecoder::new(declared, self.chars).expecting(&self.expect);
+            .map(HeaderValue::as_bytes);
+        let declared = Declared::new(content_type, response.url().host_str());
+        let mut decoder = PrefixDecoder::new(declared, self.chars)
+            .expecting(&self.expect)
+            .with_title(self.title);
         let mut ended = false;
         while !decoder.is_done() && learned.bytes < self.max_bytes {
             match response.chunk().await {
@@ -306,6 +318,8 @@ impl Fetcher {
                     ended = true;
                     break;
                 }
+                // What arrived before the break may hold all that was asked for.
+                Err(_) if decoder.settle() => break,
                 Err(err) => {
                     let failure = body_failure(&err);
                     learned.cause = Some(Arc::new(err));
@@ -313,15 +327,18 @@ impl Fetcher {
                 }
             }
         }
-        let (text, missing) = decoder.finish();
-        if !missing.is_empty() {
+        let decoded = decoder.finish(ended);
+        learned.charset = decoded.charset.map(|encoding| encoding.name());
+        learned.charset_source = decoded.source;
+        learned.title = decoded.title;
+        if !decoded.missing.is_empty() {
             return Err(Failure::Expect {
-                missing,
+                missing: decoded.missing,
                 searched: learned.bytes,
                 whole_body: ended,
             });
         }
-        Ok((text, response))
+        Ok((decoded.text, response))
     }
 
     /// The headers for one request of an exchange: the shared ones, the URL's
@@ -420,6 +437,7 @@ mod tests {
             chars: 100,
             max_bytes: 1 << 20,
             expect: Vec::new(),
+            title: true,
             accept: StatusSet::default(),
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),

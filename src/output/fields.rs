@@ -36,6 +36,12 @@ pub struct Fields<'a> {
     pub bytes: u64,
     /// The final response's Location header, resolved, if it had one.
     pub location: Option<&'a str>,
+    /// The encoding the body was decoded with (its WHATWG name).
+    pub charset: Option<&'static str>,
+    /// What decided it: `bom`, `header`, `meta`, `detected` or `default`.
+    pub charset_source: Option<&'static str>,
+    /// The HTML page's title.
+    pub title: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
@@ -61,6 +67,9 @@ impl<'a> Fields<'a> {
             },
             bytes: record.bytes,
             location: record.location.as_deref(),
+            charset: record.charset,
+            charset_source: record.charset_source.map(|source| source.name()),
+            title: record.title.as_deref(),
         }
     }
 }

@@ -45,6 +45,12 @@ impl Junit {
         if let Some(location) = f.location {
             let _ = writeln!(out, "location: {location}");
         }
+        if let (Some(charset), Some(source)) = (f.charset, f.charset_source) {
+            let _ = writeln!(out, "charset: {charset} ({source})");
+        }
+        if let Some(title) = f.title {
+            let _ = writeln!(out, "title: {title}");
+        }
         let _ = writeln!(out, "attempts: {}\nbytes: {}", f.attempts, f.bytes);
         if let Some(text) = f.text {
             let _ = write!(out, "\n{text}");

@@ -37,7 +37,17 @@ impl Format for Text {
         let url = target.display_url();
         match &record.outcome {
             Ok(text) => {
-                writeln!(out, "==> {url} <==")?;
+                match &record.title {
+                    Some(title) => {
+                        let title = if self.escape {
+                            escape_controls(title)
+                        } else {
+                            title.into()
+                        };
+                        writeln!(out, "==> {url} <== \"{title}\"")?;
+                    }
+                    None => writeln!(out, "==> {url} <==")?,
+                }
                 let shown = if self.escape {
                     escape_controls(text)
                 } else {

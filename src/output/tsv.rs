@@ -10,7 +10,7 @@ use crate::targets::Target;
 
 /// The columns, in order.
 const HEADER: &str =
-    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\tlocation\n";
+    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\tlocation\tcharset\tcharset_source\ttitle\n";
 
 /// Tab-separated values; empty fields for nulls.
 pub struct Tsv;
@@ -28,7 +28,7 @@ impl Format for Tsv {
     ) -> io::Result<()> {
         let f = Fields::new(target, record);
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let columns: [Cow<str>; 14] = [
+        let columns: [Cow<str>; 17] = [
             escape(&f.url),
             number(f.status.map(u64::from)).into(),
             f.ok.to_string().into(),
@@ -43,6 +43,9 @@ impl Format for Tsv {
             f.bytes.to_string().into(),
             f.elapsed_ms.to_string().into(),
             escape(f.location.unwrap_or("")),
+            f.charset.unwrap_or("").into(),
+            f.charset_source.unwrap_or("").into(),
+            escape(f.title.unwrap_or("")),
         ];
         writeln!(out, "{}", columns.join("\t"))
     }

@@ -1,0 +1,562 @@
+//! Which encoding a page is in, as the WHATWG HTML standard's encoding sniffing
+//! algorithm decides: a byte order mark, then the Content-Type charset, then a
+//! `<meta>` in the first 1,024 bytes (HTML only), then a guess from the bytes
+//! (chardetng, Firefox's detector), then UTF-8.
+
+use std::fmt;
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED};
+
+/// How many bytes the `<meta>` prescan looks at, as the standard says; the guess
+/// also looks at this many from the first byte that is not ASCII.
+pub const PRESCAN_BYTES: usize = 1024;
+/// An undeclared body that is ASCII this far gives the guess nothing to go on;
+/// it is decided here at the latest.
+pub const DETECT_MAX_BYTES: usize = 64 * 1024;
+
+/// What decided a page's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharsetSource {
+    /// A byte order mark at the start of the body.
+    Bom,
+    /// The Content-Type header's charset.
+    Header,
+    /// A `<meta charset>` or `<meta http-equiv>` in the first 1,024 bytes.
+    Meta,
+    /// A guess from the bytes themselves.
+    Detected,
+    /// Nothing: UTF-8, for bodies that are not text.
+    Default,
+}
+
+impl CharsetSource {
+    /// The name used in records: `bom`, `header`, `meta`, `detected`, `default`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CharsetSource::Bom => "bom",
+            CharsetSource::Header => "header",
+            CharsetSource::Meta => "meta",
+            CharsetSource::Detected => "detected",
+            CharsetSource::Default => "default",
+        }
+    }
+}
+
+impl fmt::Display for CharsetSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the response says about its body, before any of the body is seen.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    /// The MIME type's essence (`text/html`), lower case; `None` without a valid
+    /// Content-Type.
+    pub essence: Option<String>,
+    /// The encoding the Content-Type's charset names, when it names a known one.
+    pub charset: Option<&'static Encoding>,
+    /// The URL's top-level domain (`jp`, `ru`), lower case, which sharpens the guess.
+    pub tld: Option<String>,
+}
+
+impl Declared {
+    /// What a Content-Type header value (if any) declares, for a URL with `host`.
+    pub fn new(content_type: Option<&[u8]>, host: Option<&str>) -> Declared {
+        let mime = content_type.and_then(parse_mime);
+        let (essence, charset) = match mime {
+            Some((essence, charset)) => (Some(essence), charset),
+            None => (None, None),
+        };
+        Declared {
+            essence,
+            charset: charset.and_then(|label| Encoding::for_label(label.as_bytes())),
+            tld: host.and_then(tld_of),
+        }
+    }
+
+    /// True for HTML, and for a body of unknown type (which browsers sniff as HTML).
+    pub fn is_html(&self) -> bool {
+        match self.essence.as_deref() {
+            None => true,
+            Some(essence) => essence == "text/html" || essence == "application/xhtml+xml",
+        }
+    }
+
+    /// True if the body is text whose encoding is worth guessing: any `text/*`,
+    /// HTML, XML, or a body of unknown type.
+    fn is_text(&self) -> bool {
+        match self.essence.as_deref() {
+            None => true,
+            Some(essence) => {
+                essence.starts_with("text/")
+                    || essence.ends_with("+xml")
+                    || essence.ends_with("/xml")
+            }
+        }
+    }
+}
+
+/// The encoding a BOM at the start of `bytes` names, and the BOM's length.
+pub fn bom(bytes: &[u8]) -> Option<(&'static Encoding, usize)> {
+    Encoding::for_bom(bytes)
+}
+
+/// True if `bytes` could still grow into a BOM.
+pub fn may_be_bom(bytes: &[u8]) -> bool {
+    [&b"\xEF\xBB\xBF"[..], b"\xFE\xFF", b"\xFF\xFE"]
+        .iter()
+        .any(|bom| bytes.len() < bom.len() && bom.starts_with(bytes))
+}
+
+/// Decides the encoding from the bytes seen so far, or `None` if more are needed:
+/// the prescan wants 1,024 bytes (or the whole body, when `ended`).
+pub fn decide(
+    declared: &Declared,
+    bytes: &[u8],
+    ended: bool,
+) -> Option<(&'static Encoding, CharsetSource)> {
+    if may_be_bom(bytes) && !ended {
+        return None;
+    }
+    if let Some((encoding, _)) = bom(bytes) {
+        return Some((encoding, CharsetSource::Bom));
+    }
+    if let Some(encoding) = declared.charset {
+        return Some((encoding, CharsetSource::Header));
+    }
+    if !declared.is_text() {
+        return Some((UTF_8, CharsetSource::Default));
+    }
+    if bytes.len() < PRESCAN_BYTES && !ended {
+        return None;
+    }
+    if declared.is_html() {
+        if let Some(encoding) = prescan(&bytes[..bytes.len().min(PRESCAN_BYTES)]) {
+            return Some((encoding, CharsetSource::Meta));
+        }
+    }
+    // The guess needs bytes that are not ASCII (or ISO-2022-JP's escapes) to go
+    // on: it looks at a fixed window from the first of them, so that how the body
+    // arrived in pieces never changes the answer.
+    let first_telling = bytes.iter().position(|&b| !b.is_ascii() || b == 0x1B);
+    let window = first_telling
+        .map_or(DETECT_MAX_BYTES, |at| at + PRESCAN_BYTES)
+        .min(DETECT_MAX_BYTES);
+    if bytes.len() < window && !ended {
+        return None;
+    }
+    let window = &bytes[..bytes.len().min(window)];
+    Some((
+        detect(window, declared.tld.as_deref()),
+        CharsetSource::Detected,
+    ))
+}
+
+/// Firefox's guess for undeclared bytes, allowing UTF-8 (Firefox does not, and
+/// shows mojibake for undeclared UTF-8; a person reading gather's output wants the
+/// intended text).
+fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
+    detector.feed(bytes, true);
+    detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow)
+}
+
+/// The last label of a host name, if it is a plain lower-case ASCII word (not an
+/// IP address), as chardetng wants it.
+fn tld_of(host: &str) -> Option<String> {
+    let label = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase();
+    let plain = !label.is_empty()
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !label.bytes().all(|b| b.is_ascii_digit())
+        && !host.contains(':');
+    plain.then_some(label)
+}
+
+/// The WHATWG MIME type parser, as far as the essence and the first `charset`
+/// parameter: `type/subtype;name=value;name="quoted \" value"`.
+fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
+    let text = std::str::from_utf8(value).ok()?;
+    let text = text.trim_matches(is_http_whitespace);
+    let (essence, mut rest) = match text.find(';') {
+        Some(at) => (&text[..at], &text[at..]),
+        None => (text, ""),
+    };
+    let (kind, subtype) = essence.split_once('/')?;
+    let subtype = subtype.trim_end_matches(is_http_whitespace);
+    if !is_token(kind) || !is_token(subtype) {
+        return None;
+    }
+    let essence = format!(
+        "{}/{}",
+        kind.to_ascii_lowercase(),
+        subtype.to_ascii_lowercase()
+    );
+    let mut charset = None;
+    while let Some(after) = rest.strip_prefix(';') {
+        rest = after.trim_start_matches(is_http_whitespace);
+        let name_end = rest.find([';', '=']).unwrap_or(rest.len());
+        let name = rest[..name_end].to_ascii_lowercase();
+        rest = &rest[name_end..];
+        let Some(after_equals) = rest.strip_prefix('=') else {
+            continue;
+        };
+        rest = after_equals;
+        let parameter_value = if rest.starts_with('"') {
+            let (quoted, after_quote) = http_quoted_string(rest);
+            rest = after_quote;
+            // Anything between the closing quote and the next ';' is ignored.
+            rest = rest.find(';').map_or("", |at| &rest[at..]);
+            quoted
+        } else {
+            let end = rest.find(';').unwrap_or(rest.len());
+            let value = rest[..end].trim_end_matches(is_http_whitespace).to_string();
+            rest = &rest[end..];
+            if value.is_empty() {
+                continue;
+            }
+            value
+        };
+        if name == "charset" && charset.is_none() {
+            charset = Some(parameter_value);
+        }
+    }
+    Some((essence, charset))
+}
+
+/// Collects an HTTP quoted string at the start of `text` (which starts with `"`),
+/// with backslash escapes; returns its value and what follows it.
+fn http_quoted_string(text: &str) -> (String, &str) {
+    let mut value = String::new();
+    let mut chars = text.char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return (value, &text[at + 1..]),
+            '\\' => match chars.next() {
+                Some((_, escaped)) => value.push(escaped),
+                None => {
+                    value.push('\\');
+                    return (value, "");
+                }
+            },
+            _ => value.push(c),
+        }
+    }
+    (value, "")
+}
+
+fn is_http_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The standard's "prescan a byte stream to determine its encoding": the first
+/// `<meta charset>` or `<meta http-equiv="Content-Type" content="…charset=…">`,
+/// outside comments, with UTF-16 read as UTF-8 and x-user-defined as
+/// windows-1252.
+pub fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        if rest.starts_with(b"<!--") {
+            // To the first '>' preceded by "--"; the dashes of "<!--" count.
+            let offset = bytes[at + 2..].windows(3).position(|w| w == b"-->")?;
+            at += 2 + offset + 3;
+            continue;
+        }
+        if starts_with_ci(rest, b"<meta") && rest.get(5).is_some_and(|&b| is_space(b) || b == b'/')
+        {
+            at += 5;
+            if let Some(found) = meta(bytes, &mut at) {
+                return Some(found);
+            }
+            continue;
+        }
+        if rest.len() >= 2
+            && rest[0] == b'<'
+            && (rest[1].is_ascii_alphabetic()
+                || (rest[1] == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic)))
+        {
+            // Another tag: skip its name, then its attributes.
+            at += 1;
+            while at < bytes.len() && !is_space(bytes[at]) && bytes[at] != b'>' {
+                at += 1;
+            }
+            while attribute(bytes, &mut at)?.is_some() {}
+            continue;
+        }
+        if rest.starts_with(b"<!") || rest.starts_with(b"</") || rest.starts_with(b"<?") {
+            match bytes[at..].iter().position(|&b| b == b'>') {
+                Some(offset) => at += offset + 1,
+                None => return None,
+            }
+            continue;
+        }
+        at += 1;
+    }
+    None
+}
+
+/// The attributes of one `<meta>`, from just after its name; an encoding if this
+/// meta declares one.
+fn meta(bytes: &[u8], at: &mut usize) -> Option<&'static Encoding> {
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let mut got_pragma = false;
+    let mut need_pragma: Option<bool> = None;
+    let mut charset: Option<&'static Encoding> = None;
+    while let Some((name, value)) = attribute(bytes, at)? {
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name.clone());
+        match name.as_slice() {
+            b"http-equiv" => got_pragma |= value == b"content-type",
+            b"content" if charset.is_none() => {
+                if let Some(found) = charset_in_content(&value) {
+                    charset = Some(found);
+                    need_pragma = Some(true);
+                }
+            }
+            b"charset" => {
+                charset = Encoding::for_label(&value);
+                need_pragma = Some(false);
+            }
+            _ => {}
+        }
+    }
+    let need_pragma = need_pragma?;
+    if need_pragma && !got_pragma {
+        return None;
+    }
+    let charset = charset?;
+    if charset == UTF_16BE || charset == UTF_16LE {
+        return Some(UTF_8);
+    }
+    if charset == X_USER_DEFINED {
+        return Some(WINDOWS_1252);
+    }
+    Some(charset)
+}
+
+/// The standard's "get an attribute": `Some(None)` at the end of a tag, `None` if
+/// the bytes ran out first (so the prescan stops).
+#[allow(clippy::type_complexity)]
+fn attribute(bytes: &[u8], at: &mut usize) -> Option<Option<(Vec<u8>, Vec<u8>)>> {
+    while *at < bytes.len() && (is_space(bytes[*at]) || bytes[*at] == b'/') {
+        *at += 1;
+    }
+    let byte = *bytes.get(*at)?;
+    if byte == b'>' {
+        *at += 1;
+        return Some(None);
+    }
+    let mut name = Vec::new();
+    loop {
+        let byte = *bytes.get(*at)?;
+        match byte {
+            b'=' if !name.is_empty() => break,
+            b'/' | b'>' => return Some(Some((name, Vec::new()))),
+            b if is_space(b) => break,
+            b => name.push(b.to_ascii_lowercase()),
+        }
+        *at += 1;
+    }
+    while bytes.get(*at).is_some_and(|&b| is_space(b)) {
+        *at += 1;
+    }
+    if *bytes.get(*at)? != b'=' {
+        return Some(Some((name, Vec::new())));
+    }
+    *at += 1;
+    while bytes.get(*at).is_some_and(|&b| is_space(b)) {
+        *at += 1;
+    }
+    let mut value = Vec::new();
+    let first = *bytes.get(*at)?;
+    if first == b'"' || first == b'\'' {
+        *at += 1;
+        loop {
+            let byte = *bytes.get(*at)?;
+            *at += 1;
+            if byte == first {
+                return Some(Some((name, value)));
+            }
+            value.push(byte.to_ascii_lowercase());
+        }
+    }
+    loop {
+        let byte = *bytes.get(*at)?;
+        if is_space(byte) || byte == b'>' {
+            return Some(Some((name, value)));
+        }
+        value.push(byte.to_ascii_lowercase());
+        *at += 1;
+    }
+}
+
+/// The standard's "extract a character encoding from a meta element": the
+/// encoding after `charset=` in a `content` attribute.
+fn charset_in_content(content: &[u8]) -> Option<&'static Encoding> {
+    let mut at = 0;
+    loop {
+        let offset = content[at..]
+            .windows(7)
+            .position(|w| w.eq_ignore_ascii_case(b"charset"))?;
+        at += offset + 7;
+        while content.get(at).is_some_and(|&b| is_space(b)) {
+            at += 1;
+        }
+        if content.get(at) != Some(&b'=') {
+            continue;
+        }
+        at += 1;
+        while content.get(at).is_some_and(|&b| is_space(b)) {
+            at += 1;
+        }
+        let rest = &content[at..];
+        let value = match rest.first() {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let end = rest[1..].iter().position(|&b| b == quote)?;
+                &rest[1..1 + end]
+            }
+            Some(_) => {
+                let end = rest
+                    .iter()
+                    .position(|&b| is_space(b) || b == b';')
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            }
+            None => return None,
+        };
+        return Encoding::for_label(value);
+    }
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
+}
+
+fn starts_with_ci(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{EUC_JP, ISO_8859_2, SHIFT_JIS, WINDOWS_1251};
+
+    fn charset(content_type: &str) -> Option<&'static Encoding> {
+        Declared::new(Some(content_type.as_bytes()), None).charset
+    }
+
+    #[test]
+    fn content_type_charsets_follow_the_mime_rules() {
+        assert_eq!(charset("text/html; charset=UTF-8"), Some(UTF_8));
+        assert_eq!(charset("text/html;charset=\"latin1\""), Some(WINDOWS_1252));
+        assert_eq!(
+            charset("text/html; CHARSET = latin1 "),
+            None,
+            "no spaces around ="
+        );
+        assert_eq!(charset("text/html; charset=latin1 "), Some(WINDOWS_1252));
+        assert_eq!(
+            charset("text/html; foo=\"a;charset=koi8-r\"; charset=shift_jis"),
+            Some(SHIFT_JIS)
+        );
+        assert_eq!(
+            charset("text/html; charset=\"shift\\_jis\""),
+            Some(SHIFT_JIS)
+        );
+        assert_eq!(
+            charset("text/html; charset=euc-jp; charset=utf-8"),
+            Some(EUC_JP)
+        );
+        assert_eq!(charset("text/html; charset=foo"), None);
+        assert_eq!(charset("charset=utf-8"), None, "not a MIME type");
+        assert_eq!(charset("text/html; charset="), None);
+        let declared = Declared::new(Some(b"Text/HTML ; charset=x-sjis"), Some("www.example.jp"));
+        assert_eq!(declared.essence.as_deref(), Some("text/html"));
+        assert_eq!(declared.charset, Some(SHIFT_JIS));
+        assert_eq!(declared.tld.as_deref(), Some("jp"));
+    }
+
+    #[test]
+    fn the_prescan_finds_meta_charsets_as_the_standard_does() {
+        let cases: [(&[u8], Option<&'static Encoding>); 11] = [
+            (b"<meta charset=\"shift_jis\">", Some(SHIFT_JIS)),
+            (b"<META CHARSET=windows-1251>", Some(WINDOWS_1251)),
+            (
+                b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-2\">",
+                Some(ISO_8859_2),
+            ),
+            (
+                b"<meta content='text/html;charset=euc-jp' http-equiv='content-type'>",
+                Some(EUC_JP),
+            ),
+            (b"<meta content=\"text/html; charset=euc-jp\">", None),
+            (
+                b"<!-- <meta charset=koi8-r> --><meta charset=utf-8>",
+                Some(UTF_8),
+            ),
+            (b"<meta charset=utf-16le>", Some(UTF_8)),
+            (b"<meta charset=x-user-defined>", Some(WINDOWS_1252)),
+            (
+                b"<meta charset=nonsense><meta charset=shift_jis>",
+                Some(SHIFT_JIS),
+            ),
+            (b"<p title='<meta charset=koi8-r>'>x</p>", None),
+            (b"<meta name=x", None),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(prescan(html), expected, "{}", String::from_utf8_lossy(html));
+        }
+    }
+
+    #[test]
+    fn the_bom_wins_then_the_header_then_the_meta() {
+        let html = Declared::new(Some(b"text/html; charset=iso-8859-1"), None);
+        let body = b"\xEF\xBB\xBF<meta charset=shift_jis>caf\xc3\xa9";
+        assert_eq!(decide(&html, body, true), Some((UTF_8, CharsetSource::Bom)));
+        assert_eq!(
+            decide(&html, &body[3..], true),
+            Some((WINDOWS_1252, CharsetSource::Header))
+        );
+        let bare = Declared::new(Some(b"text/html"), None);
+        assert_eq!(
+            decide(&bare, &body[3..], true),
+            Some((SHIFT_JIS, CharsetSource::Meta))
+        );
+        assert_eq!(
+            decide(&bare, &body[3..], false),
+            None,
+            "the prescan waits for 1,024 bytes"
+        );
+        let plain = Declared::new(Some(b"text/plain"), None);
+        assert_ne!(
+            decide(&plain, &body[3..], true).map(|d| d.1),
+            Some(CharsetSource::Meta)
+        );
+        let binary = Declared::new(Some(b"image/png"), None);
+        assert_eq!(
+            decide(&binary, b"\x89PNG", false),
+            Some((UTF_8, CharsetSource::Default))
+        );
+        assert_eq!(
+            decide(&bare, b"\xEF\xBB", false),
+            None,
+            "a BOM may still come"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The page's `<title>`, found in the decoded text as it streams: outside
+//! comments, case-insensitive, entities decoded and whitespace collapsed.
+
+/// A title longer than this many characters is cut.
+pub const TITLE_MAX_CHARS: usize = 200;
+/// Past this much decoded text without a whole title, there is none to find.
+pub const TITLE_SEARCH_BYTES: usize = 64 * 1024;
+
+/// Finds the first `<title>…</title>` in text fed a piece at a time.
+#[derive(Debug, Default)]
+pub struct TitleScanner {
+    /// The text so far, up to [`TITLE_SEARCH_BYTES`].
+    text: String,
+    /// Where the search goes on from.
+    at: usize,
+    /// Where the title's text starts, once `<title…>` has been seen.
+    open: Option<usize>,
+    /// The title, once found, or `Some(None)` once there is none to find.
+    result: Option<Option<String>>,
+}
+
+impl TitleScanner {
+    /// True once the title is found or the search has given up.
+    pub fn is_done(&self) -> bool {
+        self.result.is_some()
+    }
+
+    /// Looks through one more piece of decoded text.
+    pub fn scan(&mut self, piece: &str) {
+        if self.is_done() || piece.is_empty() {
+            return;
+        }
+        self.text.push_str(piece);
+        self.search();
+        if !self.is_done() && self.text.len() > TITLE_SEARCH_BYTES {
+            self.result = Some(None);
+        }
+    }
+
+    /// The title: `None` if the text ended (or the search gave up) without one.
+    pub fn finish(self) -> Option<String> {
+        self.result.flatten()
+    }
+
+    fn search(&mut self) {
+        let bytes = self.text.as_bytes();
+        if let Some(start) = self.open {
+            if let Some(end) = find_ci(bytes, b"</title", self.at) {
+                self.result = Some(Some(clean(&self.text[start..end])));
+            } else {
+                // The closing tag may be split across pieces: look again from
+                // just before the end.
+                self.at = bytes.len().saturating_sub(b"</title".len());
+            }
+            return;
+        }
+        while let Some(offset) = bytes[self.at..].iter().position(|&b| b == b'<') {
+            let tag = self.at + offset;
+            let rest = &bytes[tag..];
+            if rest.len() < 7 {
+                // Too little to tell a comment or a title from anything else yet.
+                self.at = tag;
+                return;
+            }
+            if rest.starts_with(b"<!--") {
+                match find(bytes, b"-->", tag + 2) {
+                    Some(end) => self.at = end + 3,
+                    None => {
+                        self.at = tag;
+                        return;
+                    }
+                }
+                continue;
+            }
+            let is_title = rest[1..6].eq_ignore_ascii_case(b"title")
+                && matches!(
+                    rest[6],
+                    b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0C' | b'/'
+                );
+            if !is_title {
+                self.at = tag + 1;
+                continue;
+            }
+            match bytes[tag..].iter().position(|&b| b == b'>') {
+                Some(close) => {
+                    let start = tag + close + 1;
+                    self.open = Some(start);
+                    self.at = start;
+                    self.search();
+                }
+                None => self.at = tag,
+            }
+            return;
+        }
+        self.at = bytes.len();
+    }
+}
+
+/// Entities decoded, runs of whitespace as one space, at most
+/// [`TITLE_MAX_CHARS`] characters.
+fn clean(raw: &str) -> String {
+    let decoded = html_escape::decode_html_entities(raw);
+    let words: Vec<&str> = decoded.split_whitespace().collect();
+    words.join(" ").chars().take(TITLE_MAX_CHARS).collect()
+}
+
+fn find(bytes: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|at| at + from)
+}
+
+fn find_ci(bytes: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|at| at + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn title_in_pieces(html: &str, piece: usize) -> Option<String> {
+        let mut scanner = TitleScanner::default();
+        let chars: Vec<char> = html.chars().collect();
+        for chunk in chars.chunks(piece) {
+            scanner.scan(&chunk.iter().collect::<String>());
+            if scanner.is_done() {
+                break;
+            }
+        }
+        scanner.finish()
+    }
+
+    #[test]
+    fn the_title_is_found_in_any_chunking_with_entities_and_spaces_cleaned() {
+        let html = "<!doctype html><!-- <title>not this</title> --><html><head>\n\
+                    <TITLE lang=en>  Caf&eacute; &amp;\n  Cr&#232;me &lt;3 </Title></head>";
+        for piece in 1..html.len() {
+            assert_eq!(
+                title_in_pieces(html, piece).as_deref(),
+                Some("Café & Crème <3"),
+                "pieces of {piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn pages_without_a_title_have_none() {
+        assert_eq!(title_in_pieces("<html><titles>x</titles></html>", 5), None);
+        assert_eq!(title_in_pieces("plain text, no markup", 3), None);
+        assert_eq!(title_in_pieces("<title>never closed", 4), None);
+        assert_eq!(title_in_pieces("<title></title>", 4).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_search_gives_up_after_64_kib_and_long_titles_are_cut() {
+        let late = format!("{}<title>late</title>", "x".repeat(TITLE_SEARCH_BYTES + 10));
+        let mut scanner = TitleScanner::default();
+        scanner.scan(&late[..TITLE_SEARCH_BYTES + 5]);
+        assert!(scanner.is_done());
+        assert_eq!(scanner.finish(), None);
+        let long = format!("<title>{}</title>", "word ".repeat(100));
+        let title = title_in_pieces(&long, 50).unwrap();
+        assert_eq!(title.chars().count(), TITLE_MAX_CHARS);
+    }
+}
