@@ -68,8 +68,8 @@ pub struct Cli {
     )]
     pub inputs: Vec<PathBuf>,
 
-    /// Fetch only shard K of N (K from 0 to N-1): the URLs at 0-based positions i
-    /// with i mod N = K, so N machines can share one list.
+    /// Fetch only shard K of N (K from 1 to N): every Nth URL starting with the Kth,
+    /// so N machines can share one list.
     #[arg(long, value_name = "K/N", help_heading = "Input")]
     pub shard: Option<Shard>,
 

@@ -628,7 +628,7 @@ fn shards_split_the_list_by_position_and_merge_back_by_index() {
     let list: Vec<String> = (0..10).map(|i| s.url(&format!("/shard-{i}"))).collect();
     let file = list_of(&list);
     let mut merged = Vec::new();
-    for k in 0..3 {
+    for k in 1..=3 {
         let run = gather()
             .args(["--shard", &format!("{k}/3"), "-i"])
             .arg(file.path())
@@ -639,15 +639,23 @@ fn shards_split_the_list_by_position_and_merge_back_by_index() {
             .iter()
             .map(|r| r["index"].as_u64().unwrap())
             .collect();
-        let expected: Vec<u64> = (0..10).filter(|i| i % 3 == k).collect();
+        let expected: Vec<u64> = (0..10).filter(|i| i % 3 == k - 1).collect();
         assert_eq!(indexes, expected, "shard {k}/3");
         merged.extend(records);
     }
     merged.sort_by_key(|r| r["index"].as_u64());
     let urls: Vec<&str> = merged.iter().map(|r| r["url"].as_str().unwrap()).collect();
     assert_eq!(urls, list);
-    let bad = gather().args(["--shard", "3/3", &list[0]]).run();
-    assert_eq!(bad.code, Some(2));
+    for bad in ["0/3", "4/3"] {
+        let run = gather().args(["--shard", bad, &list[0]]).run();
+        assert_eq!(run.code, Some(2), "{bad}");
+    }
+    let zero = gather().args(["--shard", "0/3", &list[0]]).run();
+    assert!(
+        zero.stderr.contains("shards count from 1"),
+        "{}",
+        zero.stderr
+    );
 }
 
 #[test]
