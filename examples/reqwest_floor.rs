@@ -40,6 +40,9 @@ async fn fetch_all(urls: Vec<reqwest::Url>, jobs: usize, bytes: usize) -> Floor 
         insecure: false,
         cacert: None,
         proxies: &proxies,
+        identity: None,
+        resolve: &[],
+        family: None,
     })?;
     let mut in_flight = JoinSet::new();
     let mut urls = urls.into_iter();

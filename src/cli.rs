@@ -119,6 +119,11 @@ pub struct Cli {
     #[arg(long, value_name = "TEXT", help_heading = "Checks")]
     pub expect: Vec<String>,
 
+    /// Fail a URL whose server certificate expires within N days (kind cert_expiry);
+    /// its record keeps its text.
+    #[arg(long, value_name = "N", help_heading = "Checks")]
+    pub min_cert_days: Option<u32>,
+
     /// Stop reading a body after this many bytes (after decompression), whatever -n says.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES, help_heading = "Checks")]
     pub max_bytes: u64,
@@ -161,9 +166,38 @@ pub struct Cli {
     #[arg(long, help_heading = "Requests")]
     pub insecure: bool,
 
-    /// Trust the CA certificates in this PEM file, in addition to the system's.
+    /// Trust the CA certificates in this PEM file, in addition to the system's roots
+    /// (SSL_CERT_FILE and SSL_CERT_DIR replace those instead).
     #[arg(long, value_name = "FILE", help_heading = "Requests")]
     pub cacert: Option<PathBuf>,
+
+    /// Send this client certificate (PEM) for mutual TLS; its key comes from --key,
+    /// or from the same file.
+    #[arg(long, value_name = "FILE", help_heading = "Requests")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key (PEM) of the --cert client certificate.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "cert",
+        help_heading = "Requests"
+    )]
+    pub key: Option<PathBuf>,
+
+    /// Connect to ADDR for HOST:PORT, as curl does: the Host header, SNI and the
+    /// certificate check still use HOST. Repeatable; ADDR may be a comma-separated
+    /// list, and an IPv6 address goes in brackets.
+    #[arg(long, value_name = "HOST:PORT:ADDR", help_heading = "Requests")]
+    pub resolve: Vec<ResolveArg>,
+
+    /// Use IPv4 addresses only.
+    #[arg(short = '4', long, conflicts_with = "ipv6", help_heading = "Requests")]
+    pub ipv4: bool,
+
+    /// Use IPv6 addresses only.
+    #[arg(short = '6', long, help_heading = "Requests")]
+    pub ipv6: bool,
 
     /// At most J requests in flight at once.
     #[arg(short = 'j', long, value_name = "J", default_value_t = DEFAULT_CONCURRENCY, help_heading = "Politeness")]
@@ -206,6 +240,47 @@ pub enum FormatName {
     Junit,
     /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
     Github,
+}
+
+/// One `--resolve HOST:PORT:ADDR[,ADDR…]` argument, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveArg {
+    /// The host name the URL uses.
+    pub host: String,
+    /// The addresses to connect to instead of resolving it, with the port.
+    pub addrs: Vec<std::net::SocketAddr>,
+}
+
+impl FromStr for ResolveArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = || {
+            format!(
+                "{text:?} is not HOST:PORT:ADDR; write e.g. example.com:443:203.0.113.7 \
+                 or example.com:443:[2001:db8::7]"
+            )
+        };
+        let (host, rest) = text.split_once(':').ok_or_else(usage)?;
+        let (port, addrs) = rest.split_once(':').ok_or_else(usage)?;
+        let port: u16 = port.parse().map_err(|_| usage())?;
+        if host.is_empty() || port == 0 {
+            return Err(usage());
+        }
+        let addrs = addrs
+            .split(',')
+            .map(|addr| {
+                let bare = addr.trim().trim_start_matches('[').trim_end_matches(']');
+                bare.parse::<std::net::IpAddr>()
+                    .map(|ip| std::net::SocketAddr::new(ip, port))
+                    .map_err(|_| format!("{addr:?} in {text:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ResolveArg {
+            host: host.to_ascii_lowercase(),
+            addrs,
+        })
+    }
 }
 
 /// One `-H 'Name: value'` argument, checked. As in curl, `Name:` with nothing
@@ -253,6 +328,25 @@ fn header_name(text: &str) -> Result<HeaderName, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolve_takes_curls_syntax() {
+        let arg: ResolveArg = "Example.com:8443:203.0.113.7,[2001:db8::7]"
+            .parse()
+            .unwrap();
+        assert_eq!(arg.host, "example.com");
+        let addrs: Vec<String> = arg.addrs.iter().map(ToString::to_string).collect();
+        assert_eq!(addrs, ["203.0.113.7:8443", "[2001:db8::7]:8443"]);
+        for bad in [
+            "example.com",
+            "example.com:443",
+            "example.com:x:1.2.3.4",
+            "example.com:443:host",
+            ":443:1.2.3.4",
+        ] {
+            assert!(bad.parse::<ResolveArg>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn headers_parse_and_bad_ones_are_refused() {

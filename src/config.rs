@@ -10,7 +10,7 @@ use crate::cli::{Cli, FormatName};
 use crate::engine::Mode;
 use crate::environment::Environment;
 use crate::error::UsageError;
-use crate::fetch::{FetchSettings, ProxySettings};
+use crate::fetch::{FetchSettings, IpFamily, ProxySettings};
 use crate::limits;
 use crate::output::{FormatKind, FormatOptions, OutputSettings};
 use crate::progress::ProgressMode;
@@ -105,10 +105,14 @@ impl Settings {
                 cli.user_agent
             ))
         })?;
-        if let Some(path) = &cli.cacert {
-            if !path.is_file() {
+        for (flag, path) in [
+            ("--cacert", &cli.cacert),
+            ("--cert", &cli.cert),
+            ("--key", &cli.key),
+        ] {
+            if let Some(path) = path.as_ref().filter(|path| !path.is_file()) {
                 return Err(UsageError::Invalid(format!(
-                    "--cacert {}: no such file",
+                    "{flag} {}: no such file",
                     path.display()
                 )));
             }
@@ -163,6 +167,20 @@ impl Settings {
                 insecure: cli.insecure,
                 cacert: cli.cacert,
                 proxies,
+                identity: cli.cert.map(|cert| (cert, cli.key)),
+                resolve: cli
+                    .resolve
+                    .into_iter()
+                    .map(|arg| (arg.host, arg.addrs))
+                    .collect(),
+                family: if cli.ipv4 {
+                    Some(IpFamily::V4)
+                } else if cli.ipv6 {
+                    Some(IpFamily::V6)
+                } else {
+                    None
+                },
+                min_cert_days: cli.min_cert_days,
             },
             plan: EnginePlan {
                 concurrency,

@@ -121,6 +121,11 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     if output.is_closed() {
         stats.stop = Stop::OutputClosed;
     }
+    if let Some(line) = output.soonest_expiring_cert() {
+        if stats.stop != Stop::OutputClosed {
+            eprintln!("gather: warning: {line}");
+        }
+    }
     report(&stats, &targets, settings.summary);
     Ok(stats)
 }

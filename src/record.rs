@@ -38,6 +38,36 @@ pub struct Record {
     pub charset_source: Option<CharsetSource>,
     /// The HTML page's `<title>`, if it has one in its first 64 KiB.
     pub title: Option<String>,
+    /// How the final response arrived.
+    pub connection: Connection,
+    /// The text of a response that failed a check made after reading it
+    /// (`--min-cert-days`), which the record keeps.
+    pub failed_text: Option<String>,
+}
+
+/// How a response arrived: protocol, peer, TLS, and the time of each phase that
+/// happened for it (none on a reused connection).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub http_version: Option<&'static str>,
+    /// The IP address and port connected to.
+    pub remote_addr: Option<std::net::SocketAddr>,
+    /// `TLSv1.2` or `TLSv1.3`, for https.
+    pub tls_version: Option<&'static str>,
+    /// The server certificate's expiry date, `YYYY-MM-DD`.
+    pub cert_expires: Option<String>,
+    /// Whole days until the certificate expires.
+    pub cert_days_left: Option<i64>,
+    /// The common name of the certificate's issuer.
+    pub cert_issuer: Option<String>,
+    /// Resolving the host name.
+    pub dns: Option<Duration>,
+    /// TCP and TLS together, after the name was resolved.
+    pub connect: Option<Duration>,
+    /// From sending the request (or from the connection being ready) to the
+    /// response headers.
+    pub ttfb: Option<Duration>,
 }
 
 /// An error kept with the failure it caused.
@@ -92,6 +122,16 @@ pub enum Failure {
     /// The connection broke or the body was malformed while reading.
     #[error("reading the body failed: {0}")]
     Body(String),
+    /// The server certificate expires within `--min-cert-days`.
+    #[error("{}", cert_expiry_message(.expires, *.days_left, *.min_days))]
+    CertExpiry {
+        /// The expiry date, `YYYY-MM-DD`.
+        expires: String,
+        /// Whole days left (negative once expired).
+        days_left: i64,
+        /// The `--min-cert-days` asked for.
+        min_days: u32,
+    },
     /// Texts given with `--expect` that the body did not contain.
     #[error("{}", expect_message(.missing, *.searched, *.whole_body))]
     Expect {
@@ -140,10 +180,21 @@ impl Failure {
             Failure::RedirectInvalid(_) => "redirect_invalid",
             Failure::Body(_) => "body",
             Failure::Expect { .. } => "expect",
+            Failure::CertExpiry { .. } => "cert_expiry",
             Failure::Deadline => "deadline",
             Failure::Request(_) => "request",
         }
     }
+}
+
+fn cert_expiry_message(expires: &str, days_left: i64, min_days: u32) -> String {
+    let when = match days_left {
+        ..0 => format!("expired on {expires}, {} days ago", -days_left),
+        0 => format!("expires on {expires}, today"),
+        1 => format!("expires on {expires}, in 1 day"),
+        days => format!("expires on {expires}, in {days} days"),
+    };
+    format!("the server certificate {when} (--min-cert-days {min_days})")
 }
 
 fn expect_message(missing: &[String], searched: u64, whole_body: bool) -> String {

@@ -283,6 +283,10 @@ fn github_annotates_failures_at_their_file_and_line_and_writes_a_step_summary() 
     );
     assert!(table.contains("### gather: 1 ok, 2 failed"), "{table}");
     assert!(table.contains("| --- | --- |"));
+    assert!(
+        table.contains("| HTTP/1.1 |"),
+        "the connection column: {table}"
+    );
     assert_eq!(
         table.matches("\n| ").count(),
         5,

@@ -285,6 +285,8 @@ fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
         charset: None,
         charset_source: None,
         title: None,
+        connection: Default::default(),
+        failed_text: None,
     }
 }
 

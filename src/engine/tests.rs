@@ -80,6 +80,8 @@ impl Fetch for FakeFetch {
                 charset: None,
                 charset_source: None,
                 title: None,
+                connection: Default::default(),
+                failed_text: None,
             }
         }
     }

@@ -1,18 +1,21 @@
 //! The HTTP client: one reqwest `Client` for the whole run, with rustls on the
-//! ring provider, proxies from the environment, and a resolver whose failures
-//! are typed so that DNS errors are told apart from connect errors.
+//! ring provider, proxies from the environment, `--resolve` overrides, a client
+//! certificate, and a resolver whose failures are typed so that DNS errors are
+//! told apart from connect errors (and which keeps to `-4` or `-6`).
 
 use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect;
-use reqwest::{Certificate, Client};
+use reqwest::{Certificate, Client, Identity};
 
 use super::proxy::ProxySettings;
+use super::timing::{self, TimeConnects};
 use crate::error::UsageError;
 
 /// The most header lines a response may have; curl accepts this many, and
@@ -31,6 +34,30 @@ pub struct ClientSettings<'a> {
     pub cacert: Option<&'a Path>,
     /// The proxies from the environment, already checked.
     pub proxies: &'a ProxySettings,
+    /// A client certificate and its key (`--cert`, `--key`).
+    pub identity: Option<(&'a Path, Option<&'a Path>)>,
+    /// Addresses to use instead of resolving these hosts (`--resolve`).
+    pub resolve: &'a [(String, Vec<SocketAddr>)],
+    /// Only this address family (`-4`, `-6`).
+    pub family: Option<IpFamily>,
+}
+
+/// An address family `-4` or `-6` keeps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+}
+
+impl IpFamily {
+    fn holds(self, ip: IpAddr) -> bool {
+        match self {
+            IpFamily::V4 => ip.is_ipv4(),
+            IpFamily::V6 => ip.is_ipv6(),
+        }
+    }
 }
 
 /// Builds the client. Redirects are followed by the fetcher, one hop at a time,
@@ -47,9 +74,25 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
         .pool_max_idle_per_host(settings.idle_per_host)
         .tcp_nodelay(true)
         .http1_max_headers(MAX_RESPONSE_HEADERS)
-        .dns_resolver(Arc::new(Resolver))
+        .dns_resolver(Arc::new(Resolver {
+            family: settings.family,
+        }))
+        .connector_layer(TimeConnects)
+        .tls_info(true)
         .tls_danger_accept_invalid_certs(settings.insecure)
         .no_proxy();
+    // Binding to the family's unspecified address keeps even IP-literal URLs to it.
+    match settings.family {
+        Some(IpFamily::V4) => builder = builder.local_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        Some(IpFamily::V6) => builder = builder.local_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        None => {}
+    }
+    for (host, addrs) in settings.resolve {
+        builder = builder.resolve_to_addrs(host, addrs);
+    }
+    if let Some((cert, key)) = settings.identity {
+        builder = builder.identity(read_identity(cert, key)?);
+    }
     for proxy in settings.proxies.reqwest_proxies()? {
         builder = builder.proxy(proxy);
     }
@@ -76,6 +119,59 @@ fn read_certificates(path: &Path) -> Result<Vec<Certificate>, UsageError> {
     Ok(certificates)
 }
 
+/// A client certificate and its key, checked to belong together; any problem is
+/// a usage error, found before anything is sent.
+fn read_identity(cert: &Path, key: Option<&Path>) -> Result<Identity, UsageError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let read = |path: &Path, flag: &str| {
+        std::fs::read(path).map_err(|err| {
+            UsageError::Invalid(format!(
+                "{flag} {}: could not read it: {}",
+                path.display(),
+                err.kind()
+            ))
+        })
+    };
+    let cert_pem = read(cert, "--cert")?;
+    let key_path = key.unwrap_or(cert);
+    let key_pem = if key.is_some() {
+        read(key_path, "--key")?
+    } else {
+        cert_pem.clone()
+    };
+    let unusable = |path: &Path, flag: &str, why: &str| {
+        UsageError::Invalid(format!("{flag} {}: {why}", path.display()))
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|_| unusable(cert, "--cert", "not a PEM file of certificates"))?;
+    if certs.is_empty() {
+        return Err(unusable(cert, "--cert", "it holds no PEM certificate"));
+    }
+    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|_| unusable(key_path, "--key", "it holds no PEM private key"))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let signing = provider
+        .key_provider
+        .load_private_key(key_der)
+        .map_err(|_| unusable(key_path, "--key", "a key of a kind TLS cannot use"))?;
+    rustls::sign::CertifiedKey::new(certs, signing)
+        .keys_match()
+        .map_err(|_| {
+            unusable(
+                key_path,
+                "--key",
+                "this key does not belong to the --cert certificate",
+            )
+        })?;
+    let mut both = cert_pem;
+    both.push(b'\n');
+    both.extend_from_slice(&key_pem);
+    Identity::from_pem(&both)
+        .map_err(|_| unusable(cert, "--cert", "not a usable certificate and key"))
+}
+
 /// A host name that did not resolve, kept apart from connect errors.
 #[derive(Debug, thiserror::Error)]
 #[error("could not resolve host {host}")]
@@ -85,20 +181,46 @@ pub struct DnsFailed {
     /// What the system resolver said.
     #[source]
     pub cause: io::Error,
+    /// The name has addresses, but none of the family `-4` or `-6` asked for.
+    pub wrong_family: Option<IpFamily>,
 }
 
-/// The system resolver (getaddrinfo, on tokio's blocking pool), with typed errors.
-struct Resolver;
+/// The system resolver (getaddrinfo, on tokio's blocking pool), with typed errors,
+/// keeping to one address family if asked.
+struct Resolver {
+    family: Option<IpFamily>,
+}
 
 impl Resolve for Resolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
+        let family = self.family;
         Box::pin(async move {
+            let started = Instant::now();
             let found = tokio::net::lookup_host((host.clone(), 0)).await;
-            match found {
-                Ok(addrs) => Ok(Box::new(addrs) as Addrs),
-                Err(cause) => Err(Box::new(DnsFailed { host, cause }) as _),
+            timing::note_dns(started.elapsed());
+            let addrs: Vec<SocketAddr> = match found {
+                Ok(addrs) => addrs
+                    .filter(|addr| family.is_none_or(|family| family.holds(addr.ip())))
+                    .collect(),
+                Err(cause) => {
+                    let failed = DnsFailed {
+                        host,
+                        cause,
+                        wrong_family: None,
+                    };
+                    return Err(Box::new(failed) as _);
+                }
+            };
+            if addrs.is_empty() {
+                let failed = DnsFailed {
+                    host,
+                    cause: io::Error::other("no address of the family asked for"),
+                    wrong_family: family,
+                };
+                return Err(Box::new(failed) as _);
             }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }
 }

@@ -11,7 +11,7 @@ use rustls::pki_types::UnixTime;
 use rustls::{AlertDescription, CertificateError};
 use url::Url;
 
-use super::client::{DnsFailed, MAX_RESPONSE_HEADERS};
+use super::client::{DnsFailed, IpFamily, MAX_RESPONSE_HEADERS};
 use crate::record::Failure;
 
 /// What a failure message may name besides the error itself.
@@ -34,7 +34,12 @@ pub fn request_failure(err: &reqwest::Error, scene: &Scene<'_>) -> Failure {
             }
             _ => String::new(),
         };
-        return Failure::Dns(format!("{}{through}", dns.host));
+        let family = match dns.wrong_family {
+            Some(IpFamily::V4) => ": it has no IPv4 address (-4)",
+            Some(IpFamily::V6) => ": it has no IPv6 address (-6)",
+            None => "",
+        };
+        return Failure::Dns(format!("{}{family}{through}", dns.host));
     }
     if err.is_connect() && err.is_timeout() {
         return Failure::ConnectTimeout(scene.connect_timeout);
@@ -62,7 +67,9 @@ pub fn request_failure(err: &reqwest::Error, scene: &Scene<'_>) -> Failure {
                 describe(hyper)
             ));
         }
-        if hyper.is_incomplete_message() {
+        // A connection that closed under a request waiting for it (an HTTP/2
+        // connection the server ended, say) is cancelled, not answered.
+        if hyper.is_incomplete_message() || hyper.is_canceled() {
             return Failure::Closed(String::new());
         }
     }
@@ -250,10 +257,21 @@ fn find_in_chain<'a, E: StdError + 'static>(err: &'a (dyn StdError + 'static)) -
         if let Some(found) = err.downcast_ref::<E>() {
             return Some(found);
         }
-        // io::Error's source() skips the error it wraps (rustls errors arrive that way).
-        if let Some(wrapped) = err.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
-            if let Some(found) = find_in_chain::<E>(wrapped) {
-                return Some(found);
+        // io::Error's source() skips the error it wraps (rustls errors arrive that
+        // way), and h2's error keeps its connection's io::Error out of the chain.
+        let io = err
+            .downcast_ref::<io::Error>()
+            .or_else(|| err.downcast_ref::<h2::Error>().and_then(h2::Error::get_io));
+        if let Some(io) = io {
+            if !std::ptr::eq(io as &(dyn StdError + 'static), err) {
+                if let Some(found) = find_in_chain::<E>(io) {
+                    return Some(found);
+                }
+            }
+            if let Some(wrapped) = io.get_ref() {
+                if let Some(found) = find_in_chain::<E>(wrapped) {
+                    return Some(found);
+                }
             }
         }
         current = err.source();

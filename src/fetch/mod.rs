@@ -7,8 +7,11 @@ mod failure;
 pub mod proxy;
 mod redirect;
 mod request;
+mod timing;
+mod tls;
 
 use std::hash::{BuildHasher, RandomState};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -22,10 +25,10 @@ use url::Url;
 
 use crate::decode::{CharsetSource, Declared, PrefixDecoder};
 use crate::pace::Pacer;
-use crate::record::{Cause, Failure, Record};
+use crate::record::{Cause, Connection, Failure, Record};
 use crate::status::StatusSet;
 use crate::targets::{redact, Target};
-pub use client::{build as build_client, ClientSettings};
+pub use client::{build as build_client, ClientSettings, IpFamily};
 use failure::{body_failure, request_failure, Scene};
 pub use proxy::ProxySettings;
 use request::request_headers;
@@ -75,6 +78,14 @@ pub struct FetchSettings {
     pub cacert: Option<PathBuf>,
     /// Proxies from the environment, checked.
     pub proxies: ProxySettings,
+    /// A client certificate (`--cert`) and its key (`--key`, or the same file).
+    pub identity: Option<(PathBuf, Option<PathBuf>)>,
+    /// Addresses to use instead of resolving these hosts (`--resolve`).
+    pub resolve: Vec<(String, Vec<SocketAddr>)>,
+    /// Only this address family (`-4`, `-6`).
+    pub family: Option<IpFamily>,
+    /// Fail a URL whose certificate expires within this many days.
+    pub min_cert_days: Option<u32>,
 }
 
 /// Fetches URLs with one shared client and one set of rules.
@@ -91,6 +102,7 @@ pub struct Fetcher {
     connect_timeout: Duration,
     max_redirects: usize,
     retries: u32,
+    min_cert_days: Option<u32>,
     pacer: Option<Arc<Pacer>>,
     /// When the run's `--deadline` passes: no retry waits past it.
     deadline: Option<Instant>,
@@ -109,6 +121,9 @@ struct Attempt {
     charset: Option<&'static str>,
     charset_source: Option<CharsetSource>,
     title: Option<String>,
+    connection: Connection,
+    /// The text of a response that failed a check made after reading it.
+    failed_text: Option<String>,
 }
 
 impl Fetcher {
@@ -121,6 +136,12 @@ impl Fetcher {
             insecure: config.insecure,
             cacert: config.cacert.as_deref(),
             proxies: &config.proxies,
+            identity: config
+                .identity
+                .as_ref()
+                .map(|(cert, key)| (cert.as_path(), key.as_deref())),
+            resolve: &config.resolve,
+            family: config.family,
         };
         Ok(Fetcher {
             client: client::build(&settings)?,
@@ -135,6 +156,7 @@ impl Fetcher {
             connect_timeout: config.connect_timeout,
             max_redirects: config.max_redirects,
             retries: config.retries,
+            min_cert_days: config.min_cert_days,
             pacer,
             deadline: config.deadline.map(|deadline| Instant::now() + deadline),
             jitter: RandomState::new(),
@@ -182,6 +204,8 @@ impl Fetcher {
                 charset: learned.charset,
                 charset_source: learned.charset_source,
                 title: learned.title,
+                connection: learned.connection,
+                failed_text: learned.failed_text,
             };
         }
     }
@@ -231,8 +255,13 @@ impl Fetcher {
             if hops == 0 && self.headers.get(AUTHORIZATION).is_none() {
                 url_credentials = request.headers().get(AUTHORIZATION).cloned();
             }
-            let response = match self.client.execute(request).await {
-                Ok(response) => response,
+            let sent = Instant::now();
+            let (result, phases) = timing::timed(self.client.execute(request)).await;
+            let response = match result {
+                Ok(response) => {
+                    learned.connection = connection_of(&response, phases, sent.elapsed());
+                    response
+                }
                 Err(err) => {
                     let scene = Scene {
                         url: &url,
@@ -338,6 +367,18 @@ impl Fetcher {
                 whole_body: ended,
             });
         }
+        if let (Some(min_days), Some(days_left)) =
+            (self.min_cert_days, learned.connection.cert_days_left)
+        {
+            if days_left < i64::from(min_days) {
+                learned.failed_text = Some(decoded.text);
+                return Err(Failure::CertExpiry {
+                    expires: learned.connection.cert_expires.clone().unwrap_or_default(),
+                    days_left,
+                    min_days,
+                });
+            }
+        }
         Ok((decoded.text, response))
     }
 
@@ -361,6 +402,39 @@ impl Fetcher {
             headers.insert(CONNECTION, HeaderValue::from_static("close"));
         }
         headers
+    }
+}
+
+/// How `response` arrived, with the phases its request's task went through and
+/// the time from sending to its headers.
+fn connection_of(response: &Response, phases: timing::Phases, to_headers: Duration) -> Connection {
+    let http_version = match response.version() {
+        http::Version::HTTP_2 => Some("HTTP/2"),
+        http::Version::HTTP_11 => Some("HTTP/1.1"),
+        http::Version::HTTP_10 => Some("HTTP/1.0"),
+        http::Version::HTTP_3 => Some("HTTP/3"),
+        _ => None,
+    };
+    let facts = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .map(|info| tls::facts(info, SystemTime::now()))
+        .unwrap_or_default();
+    // The connector's time includes the name lookup; each phase is its own here.
+    let connect = phases
+        .connect
+        .map(|connect| connect.saturating_sub(phases.dns.unwrap_or_default()));
+    let setup = phases.connect.unwrap_or_default();
+    Connection {
+        http_version,
+        remote_addr: response.remote_addr(),
+        tls_version: facts.version,
+        cert_expires: facts.cert_expires,
+        cert_days_left: facts.cert_days_left,
+        cert_issuer: facts.cert_issuer,
+        dns: phases.dns.filter(|_| phases.connect.is_some()),
+        connect,
+        ttfb: Some(to_headers.saturating_sub(setup)),
     }
 }
 
@@ -450,6 +524,10 @@ mod tests {
             insecure: false,
             cacert: None,
             proxies: ProxySettings::default(),
+            identity: None,
+            resolve: Vec::new(),
+            family: None,
+            min_cert_days: None,
         }
     }
 

@@ -5,7 +5,8 @@ use serde::Serialize;
 use crate::record::Record;
 use crate::targets::{redact, Target};
 
-/// One record as named fields; `text` and `error` are never both set.
+/// One record as named fields; `text` and `error` are both set only where a
+/// response was read and then failed a check (`cert_expiry`).
 #[derive(Serialize)]
 pub struct Fields<'a> {
     /// The URL as given, password masked.
@@ -42,6 +43,24 @@ pub struct Fields<'a> {
     pub charset_source: Option<&'static str>,
     /// The HTML page's title.
     pub title: Option<&'a str>,
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub http_version: Option<&'static str>,
+    /// The IP address and port connected to.
+    pub remote_addr: Option<String>,
+    /// `TLSv1.2` or `TLSv1.3`.
+    pub tls_version: Option<&'static str>,
+    /// The server certificate's expiry date.
+    pub cert_expires: Option<&'a str>,
+    /// Whole days until it expires.
+    pub cert_days_left: Option<i64>,
+    /// Its issuer's common name.
+    pub cert_issuer: Option<&'a str>,
+    /// Milliseconds resolving the name, or null when no lookup was made for it.
+    pub dns_ms: Option<u64>,
+    /// Milliseconds for TCP and TLS, or null on a reused connection.
+    pub connect_ms: Option<u64>,
+    /// Milliseconds from the request to the response headers.
+    pub ttfb_ms: Option<u64>,
 }
 
 impl<'a> Fields<'a> {
@@ -52,10 +71,15 @@ impl<'a> Fields<'a> {
             url: target.display_url().into_owned(),
             ok: record.is_ok(),
             status: record.status,
-            text: record.outcome.as_ref().ok().map(String::as_str),
+            text: record
+                .outcome
+                .as_ref()
+                .ok()
+                .or(record.failed_text.as_ref())
+                .map(String::as_str),
             error: failure.map(ToString::to_string),
             error_kind: failure.map(|f| f.kind()),
-            elapsed_ms: u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX),
+            elapsed_ms: millis(record.elapsed),
             file: target.origin.file(),
             line: target.origin.line(),
             index: target.position,
@@ -70,6 +94,19 @@ impl<'a> Fields<'a> {
             charset: record.charset,
             charset_source: record.charset_source.map(|source| source.name()),
             title: record.title.as_deref(),
+            http_version: record.connection.http_version,
+            remote_addr: record.connection.remote_addr.map(|addr| addr.to_string()),
+            tls_version: record.connection.tls_version,
+            cert_expires: record.connection.cert_expires.as_deref(),
+            cert_days_left: record.connection.cert_days_left,
+            cert_issuer: record.connection.cert_issuer.as_deref(),
+            dns_ms: record.connection.dns.map(millis),
+            connect_ms: record.connection.connect.map(millis),
+            ttfb_ms: record.connection.ttfb.map(millis),
         }
     }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -69,13 +69,30 @@ impl Github {
             None => "✅ ok".to_string(),
         };
         let status = f.status.map_or("–".to_string(), |s| s.to_string());
+        let mut connection: Vec<String> = [f.http_version, f.tls_version]
+            .into_iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        if let (Some(expires), Some(days)) = (f.cert_expires, f.cert_days_left) {
+            let issuer = f
+                .cert_issuer
+                .map_or(String::new(), |issuer| format!(" from {issuer}"));
+            connection.push(format!("certificate{issuer} until {expires} ({days} days)"));
+        }
+        let connection = if connection.is_empty() {
+            "–".to_string()
+        } else {
+            connection.join(" · ")
+        };
         let _ = writeln!(
             self.rows,
-            "| {} | {} | {status} | {} | {} ms |",
+            "| {} | {} | {status} | {} | {} ms | {} |",
             cell(&target.origin.to_string()),
             cell(&f.url),
             cell(&result),
-            f.elapsed_ms
+            f.elapsed_ms,
+            cell(&connection)
         );
     }
 
@@ -85,7 +102,7 @@ impl Github {
         };
         let stats = run.stats;
         let mut table = format!(
-            "### gather: {} ok, {} failed, {} not fetched\n\n| source | URL | status | result | time |\n| --- | --- | --- | --- | --- |\n",
+            "### gather: {} ok, {} failed, {} not fetched\n\n| source | URL | status | result | time | connection |\n| --- | --- | --- | --- | --- | --- |\n",
             stats.ok,
             stats.failed,
             stats.unfinished()

@@ -51,6 +51,16 @@ impl Junit {
         if let Some(title) = f.title {
             let _ = writeln!(out, "title: {title}");
         }
+        if let (Some(version), Some(addr)) = (f.http_version, &f.remote_addr) {
+            let _ = writeln!(out, "connection: {version} to {addr}");
+        }
+        if let (Some(tls), Some(expires)) = (f.tls_version, f.cert_expires) {
+            let issuer = f.cert_issuer.unwrap_or("an unnamed issuer");
+            let _ = writeln!(
+                out,
+                "tls: {tls}, certificate from {issuer} expires {expires}"
+            );
+        }
         let _ = writeln!(out, "attempts: {}\nbytes: {}", f.attempts, f.bytes);
         if let Some(text) = f.text {
             let _ = write!(out, "\n{text}");

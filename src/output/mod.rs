@@ -129,7 +129,11 @@ pub struct Output<W: Write> {
     out: W,
     format: Box<dyn Format>,
     closed: bool,
+    soonest_cert: Option<(i64, String)>,
 }
+
+/// A certificate that expires within this many days is named in the summary.
+pub const CERT_WARNING_DAYS: i64 = 30;
 
 impl<W: Write> Output<W> {
     /// Records in `format` onto `out`.
@@ -138,6 +142,7 @@ impl<W: Write> Output<W> {
             out,
             format,
             closed: false,
+            soonest_cert: None,
         }
     }
 
@@ -156,6 +161,12 @@ impl<W: Write> Output<W> {
             self.guard(result)?;
         }
         Ok(self.format.warnings())
+    }
+
+    /// The certificate written about that expires soonest, if it expires within
+    /// [`CERT_WARNING_DAYS`], as a line for the summary.
+    pub fn soonest_expiring_cert(&self) -> Option<&str> {
+        self.soonest_cert.as_ref().map(|(_, line)| line.as_str())
     }
 
     /// True once the reader of stdout has gone away.
@@ -180,6 +191,21 @@ impl<W: Write> Output<W> {
     pub fn emit(&mut self, target: &Target<'_>, record: &Record) -> io::Result<()> {
         if self.closed {
             return Ok(());
+        }
+        let connection = &record.connection;
+        if let (Some(days), Some(expires)) = (connection.cert_days_left, &connection.cert_expires) {
+            let sooner = self
+                .soonest_cert
+                .as_ref()
+                .is_none_or(|(soonest, _)| days < *soonest);
+            if days <= CERT_WARNING_DAYS && sooner {
+                let url = target.display_url();
+                let line = format!(
+                    "the certificate of {url} ({}) expires soonest: on {expires}, in {days} days",
+                    target.origin
+                );
+                self.soonest_cert = Some((days, line));
+            }
         }
         let result = self.format.record(&mut self.out, target, record);
         self.guard(result)

@@ -37,17 +37,21 @@ impl Format for Text {
         let url = target.display_url();
         match &record.outcome {
             Ok(text) => {
-                match &record.title {
-                    Some(title) => {
-                        let title = if self.escape {
-                            escape_controls(title)
-                        } else {
-                            title.into()
-                        };
-                        writeln!(out, "==> {url} <== \"{title}\"")?;
-                    }
-                    None => writeln!(out, "==> {url} <==")?,
+                let mut header = format!("==> {url} <==");
+                // HTTP/1.1 is the default worth no words; HTTP/2 is worth knowing.
+                if let Some(version) = record.connection.http_version.filter(|v| *v != "HTTP/1.1") {
+                    header.push(' ');
+                    header.push_str(version);
                 }
+                if let Some(title) = &record.title {
+                    let title = if self.escape {
+                        escape_controls(title)
+                    } else {
+                        title.into()
+                    };
+                    header.push_str(&format!(" \"{title}\""));
+                }
+                writeln!(out, "{header}")?;
                 let shown = if self.escape {
                     escape_controls(text)
                 } else {
@@ -70,6 +74,17 @@ impl Format for Text {
                     n => format!(" (after {n} attempts)"),
                 };
                 writeln!(out, "==> {url} <== FAILED: {reason}{tries}")?;
+                if let Some(text) = &record.failed_text {
+                    let shown = if self.escape {
+                        escape_controls(text)
+                    } else {
+                        text.into()
+                    };
+                    out.write_all(shown.as_bytes())?;
+                    if !shown.is_empty() && !shown.ends_with('\n') {
+                        out.write_all(b"\n")?;
+                    }
+                }
             }
         }
         Ok(())

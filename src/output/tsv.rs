@@ -10,7 +10,7 @@ use crate::targets::Target;
 
 /// The columns, in order.
 const HEADER: &str =
-    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\tlocation\tcharset\tcharset_source\ttitle\n";
+    "url\tstatus\tok\ttext\terror\terror_kind\tfile\tline\tindex\tattempts\tfinal_url\tbytes\telapsed_ms\tlocation\tcharset\tcharset_source\ttitle\thttp_version\tremote_addr\ttls_version\tcert_expires\tcert_days_left\tcert_issuer\tdns_ms\tconnect_ms\tttfb_ms\n";
 
 /// Tab-separated values; empty fields for nulls.
 pub struct Tsv;
@@ -28,7 +28,7 @@ impl Format for Tsv {
     ) -> io::Result<()> {
         let f = Fields::new(target, record);
         let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let columns: [Cow<str>; 17] = [
+        let columns: [Cow<str>; 26] = [
             escape(&f.url),
             number(f.status.map(u64::from)).into(),
             f.ok.to_string().into(),
@@ -46,6 +46,18 @@ impl Format for Tsv {
             f.charset.unwrap_or("").into(),
             f.charset_source.unwrap_or("").into(),
             escape(f.title.unwrap_or("")),
+            f.http_version.unwrap_or("").into(),
+            f.remote_addr.unwrap_or_default().into(),
+            f.tls_version.unwrap_or("").into(),
+            f.cert_expires.unwrap_or("").into(),
+            f.cert_days_left
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+                .into(),
+            escape(f.cert_issuer.unwrap_or("")),
+            number(f.dns_ms).into(),
+            number(f.connect_ms).into(),
+            number(f.ttfb_ms).into(),
         ];
         writeln!(out, "{}", columns.join("\t"))
     }

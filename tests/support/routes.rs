@@ -26,6 +26,8 @@ pub struct Seen {
     pub at: Instant,
     /// The protocol: `HTTP/1.1` or `HTTP/2.0`.
     pub version: String,
+    /// The host asked for: the Host header, or HTTP/2's `:authority`.
+    pub host: String,
 }
 
 impl Seen {
@@ -177,8 +179,32 @@ pub fn http_and_https(
     cert: Cert,
     handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
 ) -> TestServer {
-    start(Arc::new(handler), Some(cert))
+    let (cert, key) = cert.pem();
+    start(Arc::new(handler), Some(acceptor(cert, key, None)))
 }
+
+/// HTTP/1.1 and HTTPS on the same port, with a certificate and key given as PEM;
+/// with `client_ca`, a TLS client must present a certificate that CA signed.
+pub fn http_and_https_with(
+    cert: &[u8],
+    key: &[u8],
+    client_ca: Option<&[u8]>,
+    handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> TestServer {
+    start(Arc::new(handler), Some(acceptor(cert, key, client_ca)))
+}
+
+/// The test CA's client certificate and key files, for `--cert` and `--key`.
+pub fn test_client_cert() -> (String, String) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/pki/");
+    (
+        format!("{dir}client-cert.pem"),
+        format!("{dir}client-key.pem"),
+    )
+}
+
+/// The test CA's certificate, as PEM.
+pub const TEST_CA_PEM: &[u8] = include_bytes!("pki/ca-cert.pem");
 
 /// The test CA's certificate file, for `--cacert`.
 pub fn test_ca() -> String {
@@ -202,19 +228,20 @@ where
 /// No connection is served longer than this, so a server never holds a test up.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 
-fn start(handler: Handler, tls: Option<Cert>) -> TestServer {
+fn start(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
     spawn_listener(move |stream, seen| {
         let handler = Arc::clone(&handler);
+        let tls = tls.clone();
         async move {
-            let cert = match tls {
-                Some(cert) if starts_with_tls(&stream).await => cert,
+            let acceptor = match tls {
+                Some(acceptor) if starts_with_tls(&stream).await => acceptor,
                 _ => {
                     serve(hyper_util::rt::TokioIo::new(stream), handler, seen, false).await;
                     return;
                 }
             };
             {
-                let Ok(tls) = acceptor(cert).accept(stream).await else {
+                let Ok(tls) = acceptor.accept(stream).await else {
                     return;
                 };
                 serve(hyper_util::rt::TokioIo::new(tls), handler, seen, true).await;
@@ -262,34 +289,56 @@ async fn starts_with_tls(stream: &TcpStream) -> bool {
     matches!(stream.peek(&mut first).await, Ok(1) if first[0] == 0x16)
 }
 
-fn acceptor(which: Cert) -> tokio_rustls::TlsAcceptor {
+impl Cert {
+    /// The certificate and key, as PEM.
+    pub fn pem(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Cert::SelfSigned => (
+                include_bytes!("test-cert.pem"),
+                include_bytes!("test-key.pem"),
+            ),
+            Cert::Valid => (
+                include_bytes!("pki/localhost-cert.pem"),
+                include_bytes!("pki/localhost-key.pem"),
+            ),
+            Cert::WrongName => (
+                include_bytes!("pki/wrongname-cert.pem"),
+                include_bytes!("pki/wrongname-key.pem"),
+            ),
+            Cert::Expired => (
+                include_bytes!("pki/expired-cert.pem"),
+                include_bytes!("pki/expired-key.pem"),
+            ),
+        }
+    }
+}
+
+fn acceptor(cert: &[u8], key: &[u8], client_ca: Option<&[u8]>) -> tokio_rustls::TlsAcceptor {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let (cert, key): (&[u8], &[u8]) = match which {
-        Cert::SelfSigned => (
-            include_bytes!("test-cert.pem"),
-            include_bytes!("test-key.pem"),
-        ),
-        Cert::Valid => (
-            include_bytes!("pki/localhost-cert.pem"),
-            include_bytes!("pki/localhost-key.pem"),
-        ),
-        Cert::WrongName => (
-            include_bytes!("pki/wrongname-cert.pem"),
-            include_bytes!("pki/wrongname-key.pem"),
-        ),
-        Cert::Expired => (
-            include_bytes!("pki/expired-cert.pem"),
-            include_bytes!("pki/expired-key.pem"),
-        ),
-    };
     let cert = CertificateDer::from_pem_slice(cert).expect("test certificate");
     let key = PrivateKeyDer::from_pem_slice(key).expect("test key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
+        .expect("TLS versions");
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from_pem_slice(ca).expect("client CA"))
+                .expect("client CA added");
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .expect("client verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
         .with_single_cert(vec![cert], key)
         .expect("TLS server config");
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -317,6 +366,15 @@ where
             tls,
             at: Instant::now(),
             version: format!("{:?}", request.version()),
+            host: request
+                .uri()
+                .authority()
+                .map(ToString::to_string)
+                .or_else(|| {
+                    let host = request.headers().get(hyper::header::HOST)?;
+                    Some(String::from_utf8_lossy(host.as_bytes()).into_owned())
+                })
+                .unwrap_or_default(),
         };
         seen.lock().expect("seen lock").push(arrived.clone());
         let mut reply = handler(&arrived);

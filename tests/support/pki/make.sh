@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Remakes the test PKI: a CA, and server certificates it signed for 127.0.0.1 and
 # localhost (valid until 2126), for other.example only (a name mismatch), and for
-# 127.0.0.1 that expired on 2020-02-01. Run from this folder; needs openssl.
+# 127.0.0.1 that expired on 2020-02-01; and a client certificate it signed, for
+# mutual TLS. Run from this folder; needs openssl.
 set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,6 +18,10 @@ for spec in "localhost IP:127.0.0.1,DNS:localhost,DNS:test.gather.example" \
   openssl x509 -req -in "$work/$1.csr" -CA ca-cert.pem -CAkey "$work/ca-key.pem" -CAcreateserial \
     -CAserial "$work/serial" -days 36500 -extfile "$work/$1.ext" -out "$1-cert.pem" 2>/dev/null
 done
+key client
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$work/client.ext"
+openssl x509 -req -in "$work/client.csr" -CA ca-cert.pem -CAkey "$work/ca-key.pem" -CAcreateserial \
+  -CAserial "$work/serial" -days 36500 -extfile "$work/client.ext" -out client-cert.pem 2>/dev/null
 # An expired certificate needs explicit dates, which only `openssl ca` takes.
 mkdir "$work/db"; touch "$work/db/index.txt"; echo 1000 > "$work/db/serial"
 printf '[ca]\ndefault_ca=t\n[t]\ndatabase=%s/db/index.txt\nserial=%s/db/serial\nnew_certs_dir=%s/db\ncertificate=ca-cert.pem\nprivate_key=%s/ca-key.pem\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' \
