@@ -1,6 +1,7 @@
 //! The engine against a fake fetcher under paused time: order, fail-fast,
 //! isolation, the deadline, interrupts, the reorder window and a closed output,
-//! with no network and no waiting.
+//! with no network and no waiting. Built only for tests: engine/mod.rs declares
+//! this module under #[cfg(test)].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;

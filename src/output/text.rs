@@ -23,6 +23,27 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Text as the terminal may show it: control characters escaped there.
+    fn shown<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.escape {
+            escape_controls(text)
+        } else {
+            text.into()
+        }
+    }
+
+    /// A record's text, ending with a newline unless it is empty.
+    fn write_text(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        let shown = self.shown(text);
+        out.write_all(shown.as_bytes())?;
+        if !shown.is_empty() && !shown.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
 impl Format for Text {
     fn record(
         &mut self,
@@ -44,46 +65,20 @@ impl Format for Text {
                     header.push_str(version);
                 }
                 if let Some(title) = &record.title {
-                    let title = if self.escape {
-                        escape_controls(title)
-                    } else {
-                        title.into()
-                    };
-                    header.push_str(&format!(" \"{title}\""));
+                    header.push_str(&format!(" \"{}\"", self.shown(title)));
                 }
                 writeln!(out, "{header}")?;
-                let shown = if self.escape {
-                    escape_controls(text)
-                } else {
-                    text.into()
-                };
-                out.write_all(shown.as_bytes())?;
-                if !shown.is_empty() && !shown.ends_with('\n') {
-                    out.write_all(b"\n")?;
-                }
+                self.write_text(out, text)?;
             }
             Err(failure) => {
                 let reason = failure.to_string();
-                let reason = if self.escape {
-                    escape_controls(&reason)
-                } else {
-                    reason.as_str().into()
-                };
                 let tries = match record.attempts {
                     0 | 1 => String::new(),
                     n => format!(" (after {n} attempts)"),
                 };
-                writeln!(out, "==> {url} <== FAILED: {reason}{tries}")?;
+                writeln!(out, "==> {url} <== FAILED: {}{tries}", self.shown(&reason))?;
                 if let Some(text) = &record.failed_text {
-                    let shown = if self.escape {
-                        escape_controls(text)
-                    } else {
-                        text.into()
-                    };
-                    out.write_all(shown.as_bytes())?;
-                    if !shown.is_empty() && !shown.ends_with('\n') {
-                        out.write_all(b"\n")?;
-                    }
+                    self.write_text(out, text)?;
                 }
             }
         }
