@@ -171,8 +171,15 @@ fn min_cert_days_fails_a_certificate_that_expires_soon_and_keeps_the_text() {
         format!("the server certificate expires on {expires}, in 10 days (--min-cert-days 30)")
     );
     // The text format keeps the text under the failure too.
-    let text = gather().args(["-q", "--insecure", "--min-cert-days", "30", &url]).run();
-    assert!(text.stdout.contains("FAILED: the server certificate expires on"), "{}", text.stdout);
+    let text = gather()
+        .args(["-q", "--insecure", "--min-cert-days", "30", &url])
+        .run();
+    assert!(
+        text.stdout
+            .contains("FAILED: the server certificate expires on"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.ends_with("\nstill up\n"), "{}", text.stdout);
     // Within the limit it passes, and the summary names the certificate all the same.
     let run = gather()

@@ -237,8 +237,7 @@ impl Fetcher {
         target: &Target<'_>,
         learned: &mut Attempt,
     ) -> Result<(String, Response), Failure> {
-        let first = Url::parse(target.url).map_err(|err| invalid_url(&err))?;
-        let mut url = first.clone();
+        let mut url = Url::parse(target.url).map_err(|err| invalid_url(&err))?;
         // Credentials written in the URL, as reqwest turned them into a header.
         let mut url_credentials: Option<HeaderValue> = None;
         // Whether a redirect has left the origin the credentials were for.
@@ -271,20 +270,22 @@ impl Fetcher {
                     let failure = request_failure(&err, &scene);
                     learned.cause = Some(Arc::new(err));
                     return Err(if hops > 0 {
-                        redirected_from(failure, &first)
+                        redirected_from(failure, &target.display_url())
                     } else {
                         failure
                     });
                 }
             };
             learned.status = Some(response.status().as_u16());
-            learned.location = redirect::location(response.headers(), &url).map(|location| {
-                location.map_or_else(|invalid| invalid.to_string(), |url| redact(&url).into())
+            let location = redirect::location(response.headers(), &url);
+            learned.location = location.as_ref().map(|location| match location {
+                Ok(url) => redact(url).into_owned(),
+                Err(invalid) => invalid.to_string(),
             });
             if self.max_redirects == 0 {
                 break response;
             }
-            let next = match redirect::next_hop(response.status(), response.headers(), &url) {
+            let next = match redirect::next_hop(response.status(), location) {
                 None => break response,
                 Some(Err(refused)) => return Err(refused),
                 Some(Ok(next)) => next,
@@ -438,9 +439,10 @@ fn connection_of(response: &Response, phases: timing::Phases, to_headers: Durati
     }
 }
 
-/// A failure on a hop after a redirect says where the chain began.
-fn redirected_from(failure: Failure, first: &Url) -> Failure {
-    let note = |text: String| format!("{text} (redirected from {})", redact(first));
+/// A failure on a hop after a redirect says where the chain began (`first`, with
+/// any password masked).
+fn redirected_from(failure: Failure, first: &str) -> Failure {
+    let note = |text: String| format!("{text} (redirected from {first})");
     match failure {
         Failure::Dns(text) => Failure::Dns(note(text)),
         Failure::Connect(text) => Failure::Connect(note(text)),

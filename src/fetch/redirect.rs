@@ -11,19 +11,18 @@ use crate::targets::redact;
 /// A Location quoted in a failure is cut to this many characters.
 const LOCATION_SHOWN_MAX: usize = 100;
 
-/// Where a response sends the request next: `None` if it is not a redirect gather
-/// follows (not a redirect status, or no Location), and a failure if it leads
-/// somewhere other than http or https or its Location is not a URL.
+/// Where a response with `status` and `location` (from [`location`]) sends the
+/// request next: `None` if it is not a redirect gather follows (not a redirect
+/// status, or no Location), and a failure if it leads somewhere other than http
+/// or https or its Location is not a URL.
 pub fn next_hop(
     status: StatusCode,
-    headers: &HeaderMap,
-    from: &Url,
+    location: Option<Result<Url, Failure>>,
 ) -> Option<Result<Url, Failure>> {
     if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
         return None;
     }
-    let location = location(headers, from)?;
-    let next = match location {
+    let next = match location? {
         Ok(next) => next,
         Err(invalid) => return Some(Err(invalid)),
     };
@@ -93,11 +92,14 @@ mod tests {
 
     use super::*;
 
-    fn redirect(status: u16, location: &[u8]) -> Option<Result<Url, Failure>> {
+    fn redirect(status: u16, raw: &[u8]) -> Option<Result<Url, Failure>> {
         let mut headers = HeaderMap::new();
-        headers.insert(LOCATION, HeaderValue::from_bytes(location).unwrap());
+        headers.insert(LOCATION, HeaderValue::from_bytes(raw).unwrap());
         let from = Url::parse("http://a.example/dir/page").unwrap();
-        next_hop(StatusCode::from_u16(status).unwrap(), &headers, &from)
+        next_hop(
+            StatusCode::from_u16(status).unwrap(),
+            location(&headers, &from),
+        )
     }
 
     #[test]
