@@ -74,7 +74,8 @@ pub struct Cli {
     pub shard: Option<Shard>,
 
     /// Print the first N characters (Unicode scalar values) of each body; 0 checks status only.
-    #[arg(short = 'n', long = "chars", value_name = "N", default_value_t = DEFAULT_CHARS, help_heading = "Output")]
+    #[arg(short = 'n', long = "chars", value_name = "N", default_value_t = DEFAULT_CHARS,
+          allow_negative_numbers = true, value_parser = count, help_heading = "Output")]
     pub chars: usize,
 
     /// Output format.
@@ -105,7 +106,7 @@ pub struct Cli {
     )]
     pub isolate: bool,
 
-    /// HTTP statuses that count as success, e.g. `200..=299,304`.
+    /// HTTP statuses that count as success, e.g. `200..=299,304`, `200-299,304` or `2xx,304`.
     #[arg(
         long,
         value_name = "SPEC",
@@ -134,12 +135,15 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES, help_heading = "Checks")]
     pub retries: u32,
 
-    /// Time limit per request, from connecting to the last byte read, in seconds.
-    #[arg(short = 't', long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, help_heading = "Requests")]
+    /// Time limit per request, from connecting to the last byte read: seconds, or with
+    /// a unit (500ms, 2s, 1m).
+    #[arg(short = 't', long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS,
+          allow_negative_numbers = true, value_parser = seconds, help_heading = "Requests")]
     pub timeout: f64,
 
-    /// Time limit for establishing a connection (TCP and TLS), in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CONNECT_TIMEOUT_SECS, help_heading = "Requests")]
+    /// Time limit for establishing a connection (TCP and TLS): seconds, or with a unit.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_CONNECT_TIMEOUT_SECS,
+          allow_negative_numbers = true, value_parser = seconds, help_heading = "Requests")]
     pub connect_timeout: f64,
 
     /// Follow at most this many redirects (only to http and https). With 0, a redirect
@@ -211,9 +215,10 @@ pub struct Cli {
     #[arg(long, value_name = "R", help_heading = "Politeness")]
     pub rate: Option<f64>,
 
-    /// Time limit for the whole run, in seconds: what is left then is cancelled and
-    /// reported as failed with reason "deadline".
-    #[arg(long, value_name = "SECS", help_heading = "Politeness")]
+    /// Time limit for the whole run (seconds, or with a unit: 90s, 5m): what is left
+    /// then is cancelled and reported as failed with reason "deadline".
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = seconds,
+          help_heading = "Politeness")]
     pub deadline: Option<f64>,
 
     /// Print shell completions for SHELL to stdout, and exit.
@@ -240,6 +245,29 @@ pub enum FormatName {
     Junit,
     /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
     Github,
+}
+
+/// A count of 0 or more, with a message that says so for `-n -5`.
+fn count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .map_err(|_| format!("{text:?} is not a count: it must be a whole number, 0 or more"))
+}
+
+/// A time as seconds: a number (`30`, `1.5`) or a number with a unit (`500ms`,
+/// `2s`, `1m`, `1h`). Whether it is in range is config's to say.
+fn seconds(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let units = [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)];
+    let (number, scale) = units
+        .iter()
+        .find_map(|(unit, scale)| text.strip_suffix(unit).map(|number| (number, *scale)))
+        .unwrap_or((text, 1.0));
+    number
+        .trim()
+        .parse::<f64>()
+        .map(|value| value * scale)
+        .map_err(|_| format!("{text:?} is not a time; write seconds (30, 1.5) or 500ms, 2s, 1m"))
 }
 
 /// One `--resolve HOST:PORT:ADDR[,ADDR…]` argument, checked.
@@ -328,6 +356,17 @@ fn header_name(text: &str) -> Result<HeaderName, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_take_units_and_counts_say_what_they_must_be() {
+        assert_eq!(seconds("30"), Ok(30.0));
+        assert_eq!(seconds("500ms"), Ok(0.5));
+        assert_eq!(seconds("1.5s"), Ok(1.5));
+        assert_eq!(seconds("2m"), Ok(120.0));
+        assert!(seconds("soon").is_err());
+        assert!(count("-5").unwrap_err().contains("0 or more"));
+        assert_eq!(count("12"), Ok(12));
+    }
 
     #[test]
     fn resolve_takes_curls_syntax() {

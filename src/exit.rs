@@ -54,8 +54,11 @@ impl ExitCode {
             Stop::Signal(Signal::Interrupt) => ExitCode::Interrupted,
             Stop::Signal(Signal::Terminate) => ExitCode::Terminated,
             Stop::FailFast(_) | Stop::Deadline => ExitCode::Failure,
-            Stop::Finished | Stop::OutputClosed if stats.failed > 0 => ExitCode::Failure,
-            Stop::Finished | Stop::OutputClosed => ExitCode::Success,
+            // The reader took what it wanted (`| head -1`): a quiet, successful end,
+            // whatever records happened to be done by then.
+            Stop::OutputClosed => ExitCode::Success,
+            Stop::Finished if stats.failed > 0 => ExitCode::Failure,
+            Stop::Finished => ExitCode::Success,
         }
     }
 }

@@ -31,7 +31,14 @@ impl FromStr for StatusSet {
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let mut ranges = Vec::new();
         for part in spec.split(',').map(str::trim) {
-            let range = if let Some((low, high)) = part.split_once("..=") {
+            let class = part.strip_suffix("xx").or_else(|| part.strip_suffix("XX"));
+            let range = if let Some(digit) = class.and_then(|d| d.parse::<u16>().ok()) {
+                // `2xx`: the whole class.
+                if !(1..=9).contains(&digit) {
+                    return Err(format!("{part:?} is not a status class; write 2xx, 3xx, …"));
+                }
+                digit * 100..=digit * 100 + 99
+            } else if let Some((low, high)) = part.split_once("..=") {
                 status(low)?..=status(high)?
             } else if let Some((low, high)) = part.split_once("..") {
                 let high = status(high)?;
@@ -39,6 +46,8 @@ impl FromStr for StatusSet {
                     return Err(format!("{part:?} is an empty range"));
                 }
                 status(low)?..=high - 1
+            } else if let Some((low, high)) = part.split_once('-') {
+                status(low)?..=status(high)?
             } else {
                 let single = status(part)?;
                 single..=single
@@ -56,7 +65,7 @@ fn status(text: &str) -> Result<u16, String> {
     match text.trim().parse::<u16>() {
         Ok(code) if (100..=999).contains(&code) => Ok(code),
         _ => Err(format!(
-            "{text:?} is not an HTTP status; use codes from 100 to 999, e.g. 200..=299,304"
+            "{text:?} is not an HTTP status; use codes from 100 to 999, e.g. 200-299,304 or 2xx"
         )),
     }
 }
@@ -90,6 +99,13 @@ mod tests {
     }
 
     #[test]
+    fn takes_dashes_and_status_classes_too() {
+        let set: StatusSet = "2xx,304,400-401".parse().unwrap();
+        assert_eq!(set.to_string(), "200..=299,304,400..=401");
+        assert_eq!("3XX".parse::<StatusSet>().unwrap().to_string(), "300..=399");
+    }
+
+    #[test]
     fn rejects_nonsense() {
         for bad in [
             "",
@@ -99,7 +115,9 @@ mod tests {
             "1000",
             "300..=200",
             "200..200",
-            "2xx",
+            "0xx",
+            "10xx",
+            "299-200",
         ] {
             assert!(
                 bad.parse::<StatusSet>().is_err(),

@@ -272,7 +272,7 @@ fn exit_2_for_usage_errors_before_any_request() {
     for args in [
         vec!["-j", "0"],
         vec!["-t", "0"],
-        vec!["--accept", "2xx"],
+        vec!["--accept", "2yy"],
         vec!["--format", "yaml"],
         vec!["--no-such-flag"],
     ] {
@@ -418,10 +418,12 @@ fn sigterm_exits_143() {
 fn a_closed_pipe_ends_the_run_quietly() {
     let s = routes::http(pages);
     let mut cmd = gather_process();
-    cmd.args(["-j", "4", "--format", "jsonl"]);
+    // The first record written is a failure: the exit status is still 0, since
+    // the reader took what it wanted (as `yes | head -1` ends).
+    cmd.args(["-k", "-j", "4", "--format", "jsonl", &s.url("/status/404")]);
     cmd.args((0..300).map(|i| s.url(&format!("/pipe-{i}"))));
     let mut run = Running::start(cmd);
-    run.read_until("pipe-0");
+    run.read_until("status/404");
     // Closing our end of stdout is what `| head -1` does after its line.
     let Running { mut child, stdout } = run;
     drop(stdout);

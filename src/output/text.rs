@@ -59,8 +59,8 @@ impl Format for Text {
         match &record.outcome {
             Ok(text) => {
                 let mut header = format!("==> {url} <==");
-                // HTTP/1.1 is the default worth no words; HTTP/2 is worth knowing.
-                if let Some(version) = record.connection.http_version.filter(|v| *v != "HTTP/1.1") {
+                // HTTP/1.x is the default worth no words; HTTP/2 is worth knowing.
+                if let Some(version) = record.connection.http_version.filter(|v| *v == "HTTP/2") {
                     header.push(' ');
                     header.push_str(version);
                 }
