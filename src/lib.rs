@@ -26,6 +26,7 @@ pub mod shard;
 pub mod signals;
 pub mod stats;
 pub mod status;
+pub mod stderr;
 pub mod targets;
 
 use std::io::Write;
@@ -74,7 +75,7 @@ impl<W: Write> RecordSink for Output<W> {
 pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
     let loaded = targets::load(&settings.input)?;
     for warning in settings.warnings.iter().chain(&loaded.warnings) {
-        eprintln!("gather: warning: {warning}");
+        crate::stderr::say(&format!("gather: warning: {warning}"));
     }
     let pacer = settings
         .plan
@@ -116,14 +117,14 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     };
     let warnings = output.finish(&end).context("could not write the output")?;
     for warning in warnings {
-        eprintln!("gather: warning: {warning}");
+        crate::stderr::say(&format!("gather: warning: {warning}"));
     }
     if output.is_closed() {
         stats.stop = Stop::OutputClosed;
     }
     if let Some(line) = output.soonest_expiring_cert() {
         if stats.stop != Stop::OutputClosed {
-            eprintln!("gather: warning: {line}");
+            crate::stderr::say(&format!("gather: warning: {line}"));
         }
     }
     report(&stats, &targets, settings.summary);
@@ -135,15 +136,15 @@ fn report(stats: &RunStats, targets: &TargetList, show_summary: bool) {
         return;
     }
     if let Some(record) = &stats.first_failure {
-        eprintln!(
+        crate::stderr::say(&format!(
             "gather: failed: {}",
             summary::failure_line(&targets.get(record.index), record)
-        );
+        ));
     }
     if let Some(line) = summary::stop_line(stats) {
-        eprintln!("gather: {line}");
+        crate::stderr::say(&format!("gather: {line}"));
     }
     if show_summary {
-        eprintln!("gather: {}", summary::summary_line(stats));
+        crate::stderr::say(&format!("gather: {}", summary::summary_line(stats)));
     }
 }

@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
     let code = match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("gather: error: {err:#}");
+            gather::stderr::say(&format!("gather: error: {err:#}"));
             ExitCode::for_error(&err)
         }
     };

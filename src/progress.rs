@@ -91,7 +91,7 @@ impl Progress {
                 Secs(waited)
             ));
         }
-        eprintln!("{line}");
+        crate::stderr::say(&line);
     }
 
     /// Removes the bar so later stderr lines start clean.

@@ -417,3 +417,15 @@ fn a_password_in_a_url_never_appears_in_output() {
         assert!(everything.contains("user:***@"), "{everything}");
     }
 }
+
+#[test]
+fn an_unwritable_stderr_never_panics() {
+    let s = routes::http(|_| Reply::text("fine\n"));
+    // /dev/full takes no byte: every warning and summary line fails to write.
+    let run = shell(&format!(
+        "exec \"$GATHER\" --insecure {} 2>/dev/full",
+        s.url("/")
+    ));
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.stdout, format!("==> {} <==\nfine\n", s.url("/")));
+}
