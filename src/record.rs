@@ -40,8 +40,8 @@ pub struct Record {
     pub title: Option<String>,
     /// How the final response arrived.
     pub connection: Connection,
-    /// The text of a response that failed a check made after reading it
-    /// (`--min-cert-days`), which the record keeps.
+    /// The first N characters of a response that failed a check (its status,
+    /// an `--expect` text, `--min-cert-days`): what the server said.
     pub failed_text: Option<String>,
 }
 

@@ -331,6 +331,11 @@ fn expect_checks_the_body_beyond_the_printed_prefix() {
     assert_eq!(missing.code, Some(1));
     let record = &missing.records()[0];
     assert_eq!(record["error_kind"], "expect");
+    // The page's text is kept: what it said instead of what was expected.
+    assert_eq!(
+        record["text"].as_str().map(|t| t.starts_with("héllo")),
+        Some(true)
+    );
     let error = support::error_of(record);
     assert!(
         error.contains("\"Goodbye\"") && !error.contains("héllo"),

@@ -213,7 +213,9 @@ fn isolate_reports_every_record_with_failures_in_place() {
         let oks: Vec<_> = records.iter().map(|r| r["ok"].as_bool().unwrap()).collect();
         assert_eq!(oks, [true, false, true, false, true]);
         assert_eq!(records[1]["error_kind"], "status");
-        assert_eq!(records[1]["text"], serde_json::Value::Null);
+        // A failed response keeps what it said.
+        assert_eq!(records[1]["text"], "status 404\n");
+        assert_eq!(records[1]["ok"], false);
         assert_eq!(records[3]["error_kind"], "connect");
         assert_eq!(records[3]["status"], serde_json::Value::Null);
         assert!(
@@ -234,7 +236,7 @@ fn text_format_has_head_style_headers_and_says_why_a_record_failed() {
     assert_eq!(run.code, Some(1));
     let expected = format!(
         "==> {} <==\npage txt-1\n\n==> {} <== FAILED: HTTP 503 Service Unavailable is not accepted \
-         (accepted: 200..=299; change with --accept)\n",
+         (accepted: 200..=299; change with --accept)\nstatus 503\n",
         s.url("/txt-1"),
         s.url("/status/503")
     );

@@ -122,7 +122,8 @@ struct Attempt {
     charset_source: Option<CharsetSource>,
     title: Option<String>,
     connection: Connection,
-    /// The text of a response that failed a check made after reading it.
+    /// The text of a response that failed a check: its status, an `--expect`,
+    /// or `--min-cert-days`.
     failed_text: Option<String>,
 }
 
@@ -302,6 +303,11 @@ impl Fetcher {
         let status = response.status().as_u16();
         if !self.accept.contains(status) {
             learned.retry_after = retry_after(response.headers());
+            // What the error page said is the first question when a check goes
+            // red, so its prefix is kept, as curl's --fail-with-body shows it.
+            if let Ok((text, _)) = self.read_prefix(response, learned).await {
+                learned.failed_text = Some(text);
+            }
             return Err(Failure::Status {
                 status,
                 accepted: self.accept.to_string(),
@@ -362,6 +368,7 @@ impl Fetcher {
         learned.charset_source = decoded.source;
         learned.title = decoded.title;
         if !decoded.missing.is_empty() {
+            learned.failed_text = Some(decoded.text);
             return Err(Failure::Expect {
                 missing: decoded.missing,
                 searched: learned.bytes,

@@ -5,8 +5,8 @@ use serde::Serialize;
 use crate::record::Record;
 use crate::targets::{redact, Target};
 
-/// One record as named fields; `text` and `error` are both set only where a
-/// response was read and then failed a check (`cert_expiry`).
+/// One record as named fields; `text` and `error` are both set where a response
+/// arrived but failed a check (its status, an `--expect`, `--min-cert-days`).
 #[derive(Serialize)]
 pub struct Fields<'a> {
     /// The URL as given, password masked.
@@ -15,7 +15,7 @@ pub struct Fields<'a> {
     pub ok: bool,
     /// The final status, if a response arrived.
     pub status: Option<u16>,
-    /// The first N characters, on success.
+    /// The first N characters of the response, whether or not it passed.
     pub text: Option<&'a str>,
     /// Why it failed.
     pub error: Option<String>,
