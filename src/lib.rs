@@ -122,18 +122,23 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     if output.is_closed() {
         stats.stop = Stop::OutputClosed;
     }
-    if let Some(line) = output.soonest_expiring_cert() {
-        if stats.stop != Stop::OutputClosed {
-            crate::stderr::say(&format!("gather: warning: {line}"));
-        }
-    }
-    report(&stats, &targets, settings.summary);
+    report(&stats, &targets, output.digest(), settings.summary);
     Ok(stats)
 }
 
-fn report(stats: &RunStats, targets: &TargetList, show_summary: bool) {
+fn report(stats: &RunStats, targets: &TargetList, digest: &summary::Digest, show_summary: bool) {
     if stats.stop == Stop::OutputClosed {
         return;
+    }
+    if let Some(line) = digest.soonest_cert() {
+        crate::stderr::say(&format!("gather: warning: {line}"));
+    }
+    // Fail-fast names its one failure below; isolation lists what failed.
+    if show_summary && stats.first_failure.is_none() && stats.failed > 0 {
+        crate::stderr::say("gather: failed:");
+        for line in digest.failure_lines() {
+            crate::stderr::say(&line);
+        }
     }
     if let Some(record) = &stats.first_failure {
         crate::stderr::say(&format!(
@@ -145,6 +150,9 @@ fn report(stats: &RunStats, targets: &TargetList, show_summary: bool) {
         crate::stderr::say(&format!("gather: {line}"));
     }
     if show_summary {
+        for line in digest.latency_lines() {
+            crate::stderr::say(&format!("gather: {line}"));
+        }
         crate::stderr::say(&format!("gather: {}", summary::summary_line(stats)));
     }
 }

@@ -463,3 +463,40 @@ fn a_progress_bar_is_drawn_only_when_stderr_is_a_terminal() {
         piped.stderr
     );
 }
+
+#[test]
+fn the_summary_lists_what_failed_and_how_long_pages_took() {
+    let s = routes::http(pages);
+    let mut list: Vec<String> = (0..13).map(|i| s.url(&format!("/sum-{i}"))).collect();
+    list.extend((0..12).map(|_| s.url("/status/500")));
+    let run = gather().arg("-k").args(&list).run();
+    assert_eq!(run.code, Some(1));
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == "gather: failed:")
+        .expect(&run.stderr);
+    assert!(lines[start + 1].starts_with(&format!(
+        "  {} (argument 14): HTTP 500",
+        s.url("/status/500")
+    )));
+    assert_eq!(lines[start + 11], "  and 2 more", "{}", run.stderr);
+    assert!(
+        lines[start + 12].starts_with("gather: slowest: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[start + 13].starts_with("gather: latency: p50 "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[start + 14].starts_with("gather: 13 ok, 12 failed in "),
+        "{}",
+        run.stderr
+    );
+    // Fewer than 20 URLs: no latency lines.
+    let short = gather().arg("-k").args(&list[..5]).run();
+    assert!(!short.stderr.contains("latency"), "{}", short.stderr);
+}

@@ -73,6 +73,11 @@ pub fn request_failure(err: &reqwest::Error, scene: &Scene<'_>) -> Failure {
             return Failure::Closed(String::new());
         }
     }
+    // An HTTP/2 connection that failed under the request (a TLS alert after the
+    // handshake, say): h2 keeps only the kind and text of its io::Error.
+    if let Some(io) = find_in_chain::<h2::Error>(err).and_then(h2::Error::get_io) {
+        return Failure::Closed(format!(" ({})", plain_io(io)));
+    }
     if let Some(io) = io_cause(err) {
         if matches!(
             io.kind(),

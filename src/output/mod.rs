@@ -129,11 +129,8 @@ pub struct Output<W: Write> {
     out: W,
     format: Box<dyn Format>,
     closed: bool,
-    soonest_cert: Option<(i64, String)>,
+    digest: summary::Digest,
 }
-
-/// A certificate that expires within this many days is named in the summary.
-pub const CERT_WARNING_DAYS: i64 = 30;
 
 impl<W: Write> Output<W> {
     /// Records in `format` onto `out`.
@@ -142,7 +139,7 @@ impl<W: Write> Output<W> {
             out,
             format,
             closed: false,
-            soonest_cert: None,
+            digest: summary::Digest::default(),
         }
     }
 
@@ -163,10 +160,9 @@ impl<W: Write> Output<W> {
         Ok(self.format.warnings())
     }
 
-    /// The certificate written about that expires soonest, if it expires within
-    /// [`CERT_WARNING_DAYS`], as a line for the summary.
-    pub fn soonest_expiring_cert(&self) -> Option<&str> {
-        self.soonest_cert.as_ref().map(|(_, line)| line.as_str())
+    /// What the summary tells about the records written so far.
+    pub fn digest(&self) -> &summary::Digest {
+        &self.digest
     }
 
     /// True once the reader of stdout has gone away.
@@ -192,21 +188,7 @@ impl<W: Write> Output<W> {
         if self.closed {
             return Ok(());
         }
-        let connection = &record.connection;
-        if let (Some(days), Some(expires)) = (connection.cert_days_left, &connection.cert_expires) {
-            let sooner = self
-                .soonest_cert
-                .as_ref()
-                .is_none_or(|(soonest, _)| days < *soonest);
-            if days <= CERT_WARNING_DAYS && sooner {
-                let url = target.display_url();
-                let line = format!(
-                    "the certificate of {url} ({}) expires soonest: on {expires}, in {days} days",
-                    target.origin
-                );
-                self.soonest_cert = Some((days, line));
-            }
-        }
+        self.digest.add(target, record);
         let result = self.format.record(&mut self.out, target, record);
         self.guard(result)
     }

@@ -1,5 +1,7 @@
 //! The lines gather writes to stderr about a run: the failure that stopped it and the summary.
 
+use std::time::Duration;
+
 use crate::record::Record;
 use crate::signals::Signal;
 use crate::stats::{RunStats, Stop};
@@ -62,6 +64,117 @@ pub fn summary_line(stats: &RunStats) -> String {
     line
 }
 
+/// Failed URLs listed on stderr at most; the rest are counted.
+pub const FAILURES_LISTED: usize = 10;
+/// Runs of this many records or more get the slowest URLs and latency percentiles.
+pub const LATENCY_FROM: usize = 20;
+/// How many of the slowest URLs are named.
+const SLOWEST_NAMED: usize = 3;
+/// A certificate that expires within this many days is named in the summary.
+pub const CERT_WARNING_DAYS: i64 = 30;
+
+/// What the summary tells about the records written, gathered as they are.
+#[derive(Debug, Default)]
+pub struct Digest {
+    failures: Vec<String>,
+    failed: usize,
+    /// Every record's time that got a response, in milliseconds.
+    times: Vec<u64>,
+    /// The slowest records so far: (time, `URL (file:line)`), slowest first.
+    slowest: Vec<(Duration, String)>,
+    soonest_cert: Option<(i64, String)>,
+}
+
+impl Digest {
+    /// Takes one written record into account.
+    pub fn add(&mut self, target: &Target<'_>, record: &Record) {
+        let named = || format!("{} ({})", target.display_url(), target.origin);
+        if !record.is_ok() {
+            self.failed += 1;
+            if self.failures.len() < FAILURES_LISTED {
+                self.failures.push(failure_line(target, record));
+            }
+        }
+        if record.status.is_some() {
+            let ms = u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX);
+            self.times.push(ms);
+            let slower = self.slowest.len() < SLOWEST_NAMED
+                || self
+                    .slowest
+                    .last()
+                    .is_some_and(|(time, _)| record.elapsed > *time);
+            if slower {
+                self.slowest.push((record.elapsed, named()));
+                self.slowest
+                    .sort_by_key(|(time, _)| std::cmp::Reverse(*time));
+                self.slowest.truncate(SLOWEST_NAMED);
+            }
+        }
+        let connection = &record.connection;
+        if let (Some(days), Some(expires)) = (connection.cert_days_left, &connection.cert_expires) {
+            let sooner = self
+                .soonest_cert
+                .as_ref()
+                .is_none_or(|(soonest, _)| days < *soonest);
+            if days <= CERT_WARNING_DAYS && sooner {
+                let line = format!(
+                    "the certificate of {} expires soonest: on {expires}, in {days} days",
+                    named()
+                );
+                self.soonest_cert = Some((days, line));
+            }
+        }
+    }
+
+    /// The failed URLs with their file:line and reason, at most
+    /// [`FAILURES_LISTED`], then how many more.
+    pub fn failure_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .failures
+            .iter()
+            .map(|line| format!("  {line}"))
+            .collect();
+        let more = self.failed - self.failures.len();
+        if more > 0 {
+            lines.push(format!("  and {more} more"));
+        }
+        lines
+    }
+
+    /// For runs of [`LATENCY_FROM`] records or more: the slowest URLs, then p50,
+    /// p90 and the maximum.
+    pub fn latency_lines(&self) -> Vec<String> {
+        if self.times.len() < LATENCY_FROM {
+            return Vec::new();
+        }
+        let mut sorted = self.times.clone();
+        sorted.sort_unstable();
+        let at = |fraction: f64| {
+            let rank = ((sorted.len() as f64) * fraction).ceil() as usize;
+            sorted[rank.clamp(1, sorted.len()) - 1]
+        };
+        let slowest: Vec<String> = self
+            .slowest
+            .iter()
+            .map(|(time, named)| format!("{named} {}", took(*time)))
+            .collect();
+        vec![
+            format!("slowest: {}", slowest.join(", ")),
+            format!(
+                "latency: p50 {} ms, p90 {} ms, max {} ms",
+                at(0.5),
+                at(0.9),
+                sorted[sorted.len() - 1]
+            ),
+        ]
+    }
+
+    /// The certificate that expires soonest, if within [`CERT_WARNING_DAYS`].
+    pub fn soonest_cert(&self) -> Option<&str> {
+        self.soonest_cert.as_ref().map(|(_, line)| line.as_str())
+    }
+}
+
 /// "1 URL", "2 URLs".
 fn urls(count: usize) -> String {
     format!("{count} {}", noun(count))
@@ -83,7 +196,7 @@ fn were(count: usize) -> &'static str {
     }
 }
 
-/// A run's time as a person reads it: milliseconds below a second, never `0.00s`.
+/// A time as a person reads it: milliseconds below a second, never `0.00s`.
 fn took(elapsed: std::time::Duration) -> String {
     if elapsed < std::time::Duration::from_secs(1) {
         format!("{} ms", elapsed.as_millis())
@@ -95,8 +208,8 @@ fn took(elapsed: std::time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Failure;
     use crate::stats::RunStats;
-    use std::time::Duration;
 
     #[test]
     fn counts_and_times_read_as_words() {
@@ -117,5 +230,55 @@ mod tests {
         stats.elapsed = Duration::from_millis(2100);
         stats.ok = 2;
         assert_eq!(summary_line(&stats), "2 ok, 0 failed in 2.10s (1.0 URLs/s)");
+    }
+
+    #[test]
+    fn the_digest_lists_ten_failures_and_latency_from_twenty_records() {
+        let urls: Vec<String> = (0..25).map(|i| format!("http://h.example/{i}")).collect();
+        let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+        let list = crate::targets::list_of(&urls);
+        let mut digest = Digest::default();
+        for i in 0..25 {
+            let failed = i >= 12;
+            let record = Record {
+                index: i,
+                status: Some(if failed { 500 } else { 200 }),
+                outcome: if failed {
+                    Err(Failure::Status {
+                        status: 500,
+                        accepted: "200..=299".into(),
+                    })
+                } else {
+                    Ok(String::new())
+                },
+                elapsed: Duration::from_millis(10 * (i as u64 + 1)),
+                final_url: None,
+                bytes: 0,
+                attempts: 1,
+                location: None,
+                cause: None,
+                charset: None,
+                charset_source: None,
+                title: None,
+                connection: Default::default(),
+                failed_text: None,
+            };
+            digest.add(&list.get(i), &record);
+        }
+        let failures = digest.failure_lines();
+        assert_eq!(failures.len(), 11);
+        assert!(
+            failures[0].starts_with("  http://h.example/12 (argument 13): HTTP 500"),
+            "{}",
+            failures[0]
+        );
+        assert_eq!(failures[10], "  and 3 more");
+        let latency = digest.latency_lines();
+        assert_eq!(
+            latency[0],
+            "slowest: http://h.example/24 (argument 25) 250 ms, http://h.example/23 (argument 24) 240 ms, \
+             http://h.example/22 (argument 23) 230 ms"
+        );
+        assert_eq!(latency[1], "latency: p50 130 ms, p90 230 ms, max 250 ms");
     }
 }
