@@ -82,6 +82,14 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatName::Text, help_heading = "Output")]
     pub format: FormatName,
 
+    /// Also write a JUnit XML report to FILE, from the same fetch as stdout's records.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the records as JSON Lines to FILE.
+    #[arg(long = "jsonl", value_name = "FILE", help_heading = "Output")]
+    pub jsonl_file: Option<PathBuf>,
+
     /// Do not look for each HTML page's <title> (which may read past the -n prefix,
     /// up to the end of the title or 64 KiB).
     #[arg(long, help_heading = "Output")]

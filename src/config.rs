@@ -199,6 +199,13 @@ impl Settings {
                     escape_controls: terminals.stdout && !cli.raw,
                     step_summary,
                 },
+                reports: [
+                    (FormatKind::Junit, cli.junit),
+                    (FormatKind::Jsonl, cli.jsonl_file),
+                ]
+                .into_iter()
+                .filter_map(|(kind, path)| Some((kind, path?)))
+                .collect(),
             },
             progress,
             summary: !cli.quiet,

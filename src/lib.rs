@@ -36,8 +36,9 @@ use anyhow::Context;
 
 use crate::config::Settings;
 use crate::engine::{Fetch, Plan, RecordSink};
+use crate::error::UsageError;
 use crate::fetch::Fetcher;
-use crate::output::{formatter, summary, Output, RunEnd};
+use crate::output::{formatter, summary, FormatOptions, Output, Report, RunEnd};
 use crate::pace::Pacer;
 use crate::progress::Progress;
 use crate::record::Record;
@@ -91,8 +92,21 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     };
     let targets = Arc::new(loaded.targets);
     let progress = Progress::new(targets.len(), settings.progress);
+    let mut reports = Vec::new();
+    for (kind, path) in &settings.output.reports {
+        // Plain options for files: no terminal escaping, no step summary twice.
+        let options = FormatOptions::default();
+        let report = Report::create(path.clone(), formatter(*kind, &options)).map_err(|err| {
+            UsageError::Invalid(format!(
+                "could not create the report {}: {}",
+                path.display(),
+                err.kind()
+            ))
+        })?;
+        reports.push(report);
+    }
     let format = formatter(settings.output.format, &settings.output.options);
-    let mut output = Output::new(stdout, format);
+    let mut output = Output::new(stdout, format).with_reports(reports);
     output.begin().context("could not write the output")?;
     let mut stats = if output.is_closed() {
         let mut stats = RunStats::new(targets.len());

@@ -287,6 +287,10 @@ fn github_annotates_failures_at_their_file_and_line_and_writes_a_step_summary() 
         table.contains("| HTTP/1.1 |"),
         "the connection column: {table}"
     );
+    // Failures come first: in input order the good page sits between the two
+    // failures; in the table it is last.
+    let last_row = table.lines().rev().find(|l| l.starts_with("| ")).unwrap();
+    assert!(last_row.contains("✅"), "{table}");
     assert_eq!(
         table.matches("\n| ").count(),
         5,
@@ -717,4 +721,57 @@ fn a_long_run_prints_a_heartbeat_to_a_non_terminal_stderr() {
 
     let quiet = gather().args(["-q", &slow]).run();
     assert_eq!(quiet.stderr, "");
+}
+
+#[test]
+fn one_run_writes_junit_and_jsonl_reports_beside_stdout() {
+    let s = routes::http(|seen| page(&seen.target));
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let jsonl = tempfile::NamedTempFile::new().unwrap();
+    let run = gather()
+        .args(["-k", "--format", "github", "--junit"])
+        .arg(junit.path())
+        .arg("--jsonl")
+        .arg(jsonl.path())
+        .args([s.url("/ok"), s.url("/status/500")])
+        .run();
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stdout.lines().count(),
+        1,
+        "one annotation on stdout: {}",
+        run.stdout
+    );
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    let doc = parse_junit(&xml);
+    keeps_to_jenkins_schema(&doc);
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        (suite.attribute("tests"), suite.attribute("failures")),
+        (Some("2"), Some("1"))
+    );
+    let lines = std::fs::read_to_string(jsonl.path()).unwrap();
+    let records: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        (records[0]["ok"].as_bool(), records[1]["ok"].as_bool()),
+        (Some(true), Some(false))
+    );
+    // A report that cannot be created is a usage error before anything is fetched.
+    let bad = gather()
+        .args(["--junit", "/no/such/dir/report.xml", &s.url("/never")])
+        .run();
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("/no/such/dir/report.xml"),
+        "{}",
+        bad.stderr
+    );
+    assert!(s.seen_at("/never").is_empty());
 }

@@ -16,6 +16,8 @@ const SUMMARY_ROWS: usize = 1000;
 /// Annotations on stdout, a table for the job summary.
 pub struct Github {
     step_summary: Option<PathBuf>,
+    /// The table's rows for failed URLs, which come first, then the rest.
+    failed_rows: String,
     rows: String,
     row_count: usize,
     rows_left_out: usize,
@@ -27,6 +29,7 @@ impl Github {
     pub fn new(step_summary: Option<PathBuf>) -> Github {
         Github {
             step_summary,
+            failed_rows: String::new(),
             rows: String::new(),
             row_count: 0,
             rows_left_out: 0,
@@ -85,8 +88,13 @@ impl Github {
         } else {
             connection.join(" · ")
         };
+        let rows = if f.error.is_some() {
+            &mut self.failed_rows
+        } else {
+            &mut self.rows
+        };
         let _ = writeln!(
-            self.rows,
+            rows,
             "| {} | {} | {status} | {} | {} ms | {} |",
             cell(&target.origin.to_string()),
             cell(&f.url),
@@ -107,6 +115,7 @@ impl Github {
             stats.failed,
             stats.unfinished()
         );
+        table.push_str(&self.failed_rows);
         table.push_str(&self.rows);
         if self.rows_left_out > 0 {
             let _ = writeln!(table, "\n{} more rows not shown.", self.rows_left_out);

@@ -42,6 +42,28 @@ pub struct OutputSettings {
     pub format: FormatKind,
     /// What the format needs beyond the records themselves.
     pub options: FormatOptions,
+    /// Report files written beside stdout (`--junit FILE`, `--jsonl FILE`).
+    pub reports: Vec<(FormatKind, PathBuf)>,
+}
+
+/// A report file written beside stdout, in a format of its own.
+pub struct Report {
+    path: PathBuf,
+    format: Box<dyn Format>,
+    file: io::BufWriter<std::fs::File>,
+}
+
+impl Report {
+    /// Creates `path` for records in `format`.
+    pub fn create(path: PathBuf, format: Box<dyn Format>) -> io::Result<Report> {
+        let file = io::BufWriter::new(std::fs::File::create(&path)?);
+        Ok(Report { path, format, file })
+    }
+
+    /// An error writing this report, naming its file.
+    fn named(&self, err: io::Error) -> io::Error {
+        io::Error::new(err.kind(), format!("{}: {err}", self.path.display()))
+    }
 }
 
 /// What formats need beyond the records themselves.
@@ -130,6 +152,7 @@ pub struct Output<W: Write> {
     format: Box<dyn Format>,
     closed: bool,
     digest: summary::Digest,
+    reports: Vec<Report>,
 }
 
 impl<W: Write> Output<W> {
@@ -140,24 +163,45 @@ impl<W: Write> Output<W> {
             format,
             closed: false,
             digest: summary::Digest::default(),
+            reports: Vec::new(),
         }
+    }
+
+    /// Also writes every record to each of `reports`.
+    pub fn with_reports(mut self, reports: Vec<Report>) -> Output<W> {
+        self.reports = reports;
+        self
     }
 
     /// Writes the format's opening.
     pub fn begin(&mut self) -> io::Result<()> {
+        for report in &mut self.reports {
+            let result = report.format.begin(&mut report.file);
+            result.map_err(|err| report.named(err))?;
+        }
         let result = self.format.begin(&mut self.out);
         self.guard(result)
     }
 
-    /// Writes the format's closing and flushes; returns the format's warnings.
+    /// Writes the format's closing and flushes; returns the formats' warnings.
     pub fn finish(&mut self, run: &RunEnd) -> io::Result<Vec<String>> {
+        let mut warnings = Vec::new();
+        for report in &mut self.reports {
+            let result = report
+                .format
+                .finish(&mut report.file, run)
+                .and_then(|()| report.file.flush());
+            result.map_err(|err| report.named(err))?;
+            warnings.extend(report.format.warnings());
+        }
         if !self.closed {
             let result = self.format.finish(&mut self.out, run);
             self.guard(result)?;
             let result = self.out.flush();
             self.guard(result)?;
         }
-        Ok(self.format.warnings())
+        warnings.extend(self.format.warnings());
+        Ok(warnings)
     }
 
     /// What the summary tells about the records written so far.
@@ -189,6 +233,10 @@ impl<W: Write> Output<W> {
             return Ok(());
         }
         self.digest.add(target, record);
+        for report in &mut self.reports {
+            let result = report.format.record(&mut report.file, target, record);
+            result.map_err(|err| report.named(err))?;
+        }
         let result = self.format.record(&mut self.out, target, record);
         self.guard(result)
     }
