@@ -91,7 +91,6 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         pacer,
     };
     let targets = Arc::new(loaded.targets);
-    let progress = Progress::new(targets.len(), settings.progress);
     let mut reports = Vec::new();
     for (kind, path) in &settings.output.reports {
         // Plain options for files: no terminal escaping, no step summary twice.
@@ -105,8 +104,9 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         })?;
         reports.push(report);
     }
+    let progress = Progress::new(targets.len(), settings.progress);
     let format = formatter(settings.output.format, &settings.output.options);
-    let mut output = Output::new(stdout, format).with_reports(reports);
+    let mut output = Output::new(progress.above_the_bar(stdout), format).with_reports(reports);
     output.begin().context("could not write the output")?;
     let mut stats = if output.is_closed() {
         let mut stats = RunStats::new(targets.len());

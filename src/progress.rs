@@ -4,7 +4,10 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt;
+use std::io::{self, Write};
+
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::record::Secs;
 use crate::targets::Target;
@@ -45,10 +48,23 @@ impl Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template(
-                "{spinner} {pos}/{len} {bar:30} {msg} {per_sec} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            // {wide_bar} fits the bar to the terminal; the rate is a whole number,
+            // and no ETA is shown before the first URL is done.
+            let style =
+                ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {msg}{rate}")
+                    .map(|style| {
+                        style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+                            if state.pos() > 0 {
+                                let _ = write!(
+                                    w,
+                                    " {}/s ETA {}",
+                                    thousands(state.per_sec()),
+                                    HumanDuration(state.eta())
+                                );
+                            }
+                        })
+                    })
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message("0 failed");
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -64,11 +80,26 @@ impl Progress {
     /// Counts one finished URL.
     pub fn completed(&self, ok: bool) {
         if let Some(bar) = &self.bar {
+            // Counted before the failure, so the bar never shows more failed than done.
+            bar.inc(1);
             if !ok {
                 self.failed.set(self.failed.get() + 1);
                 bar.set_message(format!("{} failed", self.failed.get()));
             }
-            bar.inc(1);
+        }
+    }
+
+    /// Wraps stdout so that records go above the bar: what is written is held
+    /// until a flush, which clears the bar, writes, and draws it again below.
+    /// Without a bar, stdout as it is.
+    pub fn above_the_bar<'a, W: Write + 'a>(&self, stdout: W) -> Box<dyn Write + 'a> {
+        match &self.bar {
+            Some(bar) => Box::new(AboveTheBar {
+                inner: stdout,
+                pending: Vec::new(),
+                bar: bar.clone(),
+            }),
+            None => Box::new(stdout),
         }
     }
 
@@ -99,5 +130,56 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Records written while a bar is drawn: held, then written with the bar
+/// cleared, so no bar line is left among them.
+struct AboveTheBar<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+    bar: ProgressBar,
+}
+
+impl<W: Write> Write for AboveTheBar<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let (inner, pending) = (&mut self.inner, &mut self.pending);
+        let written = self.bar.suspend(|| {
+            inner.write_all(pending)?;
+            inner.flush()
+        });
+        pending.clear();
+        written
+    }
+}
+
+/// A rate as a whole number with thousands separators: `1,298`.
+fn thousands(rate: f64) -> String {
+    let whole = rate.round().max(0.0) as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_whole_numbers_with_separators() {
+        assert_eq!(thousands(1297.9663), "1,298");
+        assert_eq!(thousands(0.4), "0");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
     }
 }
