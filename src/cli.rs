@@ -95,6 +95,11 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub no_title: bool,
 
+    /// Colour the text format's headers: auto colours only a terminal (and
+    /// honours NO_COLOR and CLICOLOR_FORCE). Machine formats are never coloured.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, help_heading = "Output")]
+    pub color: ColorWhen,
+
     /// Print control characters raw even when stdout is a terminal (by default they
     /// are shown escaped there, so a page cannot drive your terminal).
     #[arg(long, help_heading = "Output")]
@@ -236,6 +241,17 @@ pub struct Cli {
     /// Print the man page (roff) to stdout, and exit.
     #[arg(long, help_heading = "Shell integration")]
     pub man: bool,
+}
+
+/// When `--color` colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal, unless NO_COLOR is set (or always with CLICOLOR_FORCE).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The formats `--format` accepts.

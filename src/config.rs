@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 
-use crate::cli::{Cli, FormatName};
+use crate::cli::{Cli, ColorWhen, FormatName};
 use crate::engine::Mode;
 use crate::environment::Environment;
 use crate::error::UsageError;
@@ -65,6 +65,8 @@ impl Settings {
             open_files,
             step_summary,
             proxy_vars,
+            no_color,
+            force_color,
         } = environment;
         if cli.concurrency == 0 {
             return Err(invalid("-j/--concurrency must be at least 1"));
@@ -197,6 +199,11 @@ impl Settings {
                 format: format_kind(cli.format),
                 options: FormatOptions {
                     escape_controls: terminals.stdout && !cli.raw,
+                    color: match cli.color {
+                        ColorWhen::Always => true,
+                        ColorWhen::Never => false,
+                        ColorWhen::Auto => force_color || (terminals.stdout && !no_color),
+                    },
                     step_summary,
                 },
                 reports: [
@@ -257,6 +264,8 @@ mod tests {
             open_files,
             step_summary: None,
             proxy_vars: Vec::new(),
+            no_color: false,
+            force_color: false,
         }
     }
 

@@ -43,6 +43,10 @@ pub struct Environment {
     pub step_summary: Option<PathBuf>,
     /// The proxy variables that are set, as `(name, value)`, unchecked.
     pub proxy_vars: Vec<(&'static str, String)>,
+    /// `NO_COLOR` is set and not empty: no colour unless asked for by flag.
+    pub no_color: bool,
+    /// `CLICOLOR_FORCE` is set and not `0`: colour even where stdout is no terminal.
+    pub force_color: bool,
 }
 
 impl Environment {
@@ -55,6 +59,9 @@ impl Environment {
                 .filter(|path| !path.is_empty())
                 .map(PathBuf::from),
             proxy_vars: proxy_vars(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()),
+            force_color: std::env::var_os("CLICOLOR_FORCE")
+                .is_some_and(|value| !value.is_empty() && value != "0"),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::routes::{self, Reply, Seen};
-use support::{gather, gather_process, list_file, on_terminal, raw, shown, Running};
+use support::{gather, gather_process, list_file, on_terminal, raw, shown, steady, Running};
 
 /// Answers `/ID` with `page ID`, after `/slow/MS/ID` waits MS milliseconds, and
 /// `/status/CODE` with that status: the pages most tests need.
@@ -235,12 +235,12 @@ fn text_format_has_head_style_headers_and_says_why_a_record_failed() {
         .run();
     assert_eq!(run.code, Some(1));
     let expected = format!(
-        "==> {} <==\npage txt-1\n\n==> {} <== FAILED: HTTP 503 Service Unavailable is not accepted \
+        "==> {} <== 200 OK · T\npage txt-1\n\n==> {} <== FAILED: HTTP 503 Service Unavailable is not accepted \
          (accepted: 200..=299; change with --accept)\nstatus 503\n",
         s.url("/txt-1"),
         s.url("/status/503")
     );
-    assert_eq!(run.stdout, expected);
+    assert_eq!(steady(&run.stdout), expected);
     assert_eq!(run.stderr, "", "-q keeps stderr free of the summary");
 }
 
@@ -252,7 +252,10 @@ fn accept_widens_what_counts_as_success() {
         .args(["-q", "--accept", "200..=299,404", &url])
         .run();
     assert_eq!(run.code, Some(0));
-    assert_eq!(run.stdout, format!("==> {url} <==\nstatus 404\n"));
+    assert_eq!(
+        steady(&run.stdout),
+        format!("==> {url} <== 404 Not Found · T\nstatus 404\n")
+    );
 }
 
 #[test]

@@ -71,6 +71,8 @@ impl Report {
 pub struct FormatOptions {
     /// Show control characters escaped (text format on a terminal).
     pub escape_controls: bool,
+    /// Colour the text format's headers (never the machine formats).
+    pub color: bool,
     /// Where the github format appends its Markdown table ($GITHUB_STEP_SUMMARY).
     pub step_summary: Option<PathBuf>,
 }
@@ -130,7 +132,7 @@ pub trait Format {
 /// The formatter for `kind`.
 pub fn formatter(kind: FormatKind, options: &FormatOptions) -> Box<dyn Format> {
     match kind {
-        FormatKind::Text => Box::new(text::Text::new(options.escape_controls)),
+        FormatKind::Text => Box::new(text::Text::new(options.escape_controls, options.color)),
         FormatKind::Jsonl => Box::new(jsonl::Jsonl),
         FormatKind::Json => Box::new(json::Json::default()),
         FormatKind::Tsv => Box::new(tsv::Tsv),

@@ -197,6 +197,11 @@ impl Running {
 /// Runs gather with stdin, stdout and stderr on a pseudo-terminal, as a person at a
 /// terminal would, and returns everything the terminal showed.
 pub fn on_terminal(args: &str) -> String {
+    on_terminal_with(args, &[])
+}
+
+/// The same, with these environment variables set.
+pub fn on_terminal_with(args: &str, env: &[(&str, &str)]) -> String {
     let output = std::process::Command::new("script")
         .args([
             "-q",
@@ -207,8 +212,35 @@ pub fn on_terminal(args: &str) -> String {
         ])
         .env_clear()
         .env("TERM", "xterm-256color")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("script(1) from util-linux runs a command on a pseudo-terminal");
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Text output with each header's time (`· 43 ms`, `· 1.20 s`) written as
+/// `· T`, so a test can compare it whole.
+pub fn steady(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("· ") {
+        let (before, after) = rest.split_at(at + "· ".len());
+        out.push_str(before);
+        let number = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(after.len());
+        let unit = [" ms", " s"]
+            .iter()
+            .find(|unit| after[number..].starts_with(**unit));
+        match unit {
+            Some(unit) if number > 0 => {
+                out.push('T');
+                rest = &after[number + unit.len()..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
