@@ -145,6 +145,9 @@ pub enum Failure {
     /// The run's `--deadline` passed before this URL finished.
     #[error("deadline: the run's --deadline passed before this URL finished")]
     Deadline,
+    /// Ctrl-C or SIGTERM stopped the run before this URL finished.
+    #[error("interrupted: the run was stopped (Ctrl-C or SIGTERM) before this URL finished")]
+    Interrupted,
     /// Anything else the HTTP exchange reported.
     #[error("request failed: {0}")]
     Request(String),
@@ -182,6 +185,7 @@ impl Failure {
             Failure::Expect { .. } => "expect",
             Failure::CertExpiry { .. } => "cert_expiry",
             Failure::Deadline => "deadline",
+            Failure::Interrupted => "interrupted",
             Failure::Request(_) => "request",
         }
     }

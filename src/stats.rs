@@ -32,6 +32,8 @@ pub struct RunStats {
     pub failed: usize,
     /// Records written to the output; always the first `emitted` URLs.
     pub emitted: usize,
+    /// Of those, the ones that succeeded.
+    pub emitted_ok: usize,
     /// How the run ended.
     pub stop: Stop,
     /// The failure that stopped a fail-fast run.
@@ -50,6 +52,7 @@ impl RunStats {
             ok: 0,
             failed: 0,
             emitted: 0,
+            emitted_ok: 0,
             stop: Stop::Finished,
             first_failure: None,
             cut_off: 0,
@@ -60,5 +63,22 @@ impl RunStats {
     /// URLs that never got a record: cancelled in flight or never started.
     pub fn unfinished(&self) -> usize {
         self.total - self.ok - self.failed
+    }
+
+    /// The counts the output shows, so that stdout, the summary and a report
+    /// agree: (ok, failed, not reported). A record that finished after the run
+    /// stopped is not reported; the failure that stopped a fail-fast run always
+    /// counts, written or not, since stderr names it.
+    pub fn reported(&self) -> (usize, usize, usize) {
+        let unwritten_failure = self
+            .first_failure
+            .as_ref()
+            .is_some_and(|record| record.index >= self.emitted);
+        let failed = self.emitted - self.emitted_ok + usize::from(unwritten_failure);
+        (
+            self.emitted_ok,
+            failed,
+            self.total - self.emitted_ok - failed,
+        )
     }
 }

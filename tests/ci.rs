@@ -775,3 +775,42 @@ fn one_run_writes_junit_and_jsonl_reports_beside_stdout() {
     );
     assert!(s.seen_at("/never").is_empty());
 }
+
+#[test]
+fn stdout_the_summary_and_junit_agree_when_fail_fast_stops_the_run() {
+    // The first URL fails late; the two after it finish first but are never
+    // written, since fail-fast output ends at the failure.
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/late-failure" => Reply::status(500).after(Duration::from_millis(300)),
+        _ => Reply::text("quick\n"),
+    });
+    let jsonl = tempfile::NamedTempFile::new().unwrap();
+    let run = gather()
+        .args(["-j", "3", "--format", "junit", "--jsonl"])
+        .arg(jsonl.path())
+        .args([s.url("/late-failure"), s.url("/quick-1"), s.url("/quick-2")])
+        .run();
+    assert_eq!(run.code, Some(1));
+    let written = std::fs::read_to_string(jsonl.path()).unwrap();
+    assert_eq!(written.lines().count(), 1, "{written}");
+    let doc = parse_junit(&run.stdout);
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        (
+            suite.attribute("tests"),
+            suite.attribute("failures"),
+            suite.attribute("skipped")
+        ),
+        (Some("3"), Some("1"), Some("2"))
+    );
+    assert!(
+        run.stderr
+            .contains("gather: 0 ok, 1 failed, 2 not reported in "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.seen_at("/quick").len(), 2, "both quick URLs were fetched");
+}

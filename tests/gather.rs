@@ -503,3 +503,39 @@ fn the_summary_lists_what_failed_and_how_long_pages_took() {
     let short = gather().arg("-k").args(&list[..5]).run();
     assert!(!short.stderr.contains("latency"), "{}", short.stderr);
 }
+
+#[test]
+fn ctrl_c_under_isolation_gives_every_url_its_record() {
+    let s = routes::http(pages);
+    let (hanging, hangs) = raw::hang();
+    let mut cmd = gather_process();
+    cmd.args([
+        "-k",
+        "--format",
+        "jsonl",
+        &s.url("/int-1"),
+        &hanging.url("/int-2"),
+    ])
+    .arg(s.url("/int-3"));
+    let mut run = Running::start(cmd);
+    run.read_until("int-1");
+    assert!((0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        hangs.arrived() == 1 && s.seen_at("/int-3").len() == 1
+    }));
+    run.signal("INT");
+    let (code, rest, stderr) = run.finish();
+    assert_eq!(code, Some(130), "{stderr}");
+    let records: Vec<serde_json::Value> = rest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{rest}");
+    assert_eq!(records[0]["error_kind"], "interrupted", "{}", records[0]);
+    assert_eq!(records[1]["text"], "page int-3\n");
+    assert!(
+        stderr.contains("1 URL was cut off and reported as interrupted"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 ok, 1 failed in "), "{stderr}");
+}

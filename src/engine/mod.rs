@@ -132,12 +132,23 @@ pub async fn fetch_all<F: Fetch>(
         let joined = tokio::select! {
             biased;
             signal = &mut interrupt => {
-                run.stats.stop = Stop::Signal(signal);
+                in_flight.abort_all();
+                // Isolation gives every URL its record, finished or not; fail-fast
+                // output ends at the first unfinished one.
+                if plan.mode == Mode::Isolate {
+                    run.cut_off(Failure::Interrupted)?;
+                }
+                if run.stats.stop != Stop::OutputClosed {
+                    run.stats.stop = Stop::Signal(signal);
+                }
                 break;
             }
             () = &mut deadline, if plan.deadline.is_some() => {
                 in_flight.abort_all();
-                run.cut_off()?;
+                run.cut_off(Failure::Deadline)?;
+                if run.stats.stop != Stop::OutputClosed {
+                    run.stats.stop = Stop::Deadline;
+                }
                 break;
             }
             _ = heartbeat.tick(), if progress.wants_heartbeat() => {
@@ -205,10 +216,13 @@ impl Run<'_> {
         self.reorder.insert(record);
         let (targets, sink) = (self.targets, &mut *self.sink);
         let stop_at_failure = self.plan.mode == Mode::FailFast;
+        let mut emitted_ok = 0;
         let count = self.reorder.emit_ready(stop_at_failure, |record| {
+            emitted_ok += usize::from(record.is_ok());
             sink.emit(&targets.get(record.index), record)
         })?;
         self.stats.emitted += count;
+        self.stats.emitted_ok += emitted_ok;
         self.unflushed |= count > 0;
         if self.sink.closed() {
             self.stats.stop = Stop::OutputClosed;
@@ -236,17 +250,20 @@ impl Run<'_> {
         Ok(true)
     }
 
-    /// The deadline passed: every URL without a record gets a "deadline" one.
-    fn cut_off(&mut self) -> io::Result<()> {
-        self.stats.stop = Stop::Deadline;
+    /// The run was cut short (the deadline, an interrupt): every URL without a
+    /// record gets one failed with `why`, in its place.
+    fn cut_off(&mut self, why: Failure) -> io::Result<()> {
         let started_at = &self.started_at;
-        let missed = |index| deadline_record(index, started_at.get(&index));
+        let missed = |index| cut_off_record(index, started_at.get(&index), why.clone());
         let (targets, sink) = (self.targets, &mut *self.sink);
+        let mut emitted_ok = 0;
         let (emitted, made) = self.reorder.emit_all(targets.len(), missed, |record| {
+            emitted_ok += usize::from(record.is_ok());
             sink.emit(&targets.get(record.index), record)
         })?;
         self.unflushed |= emitted > 0;
         self.stats.emitted += emitted;
+        self.stats.emitted_ok += emitted_ok;
         self.stats.failed += made;
         self.stats.cut_off = made;
         if self.sink.closed() {
@@ -270,12 +287,13 @@ impl Run<'_> {
     }
 }
 
-/// The record of a URL the deadline cut off, in flight (started) or never started.
-fn deadline_record(index: usize, started: Option<&Instant>) -> Record {
+/// The record of a URL the run was cut off before, in flight (started) or never
+/// started.
+fn cut_off_record(index: usize, started: Option<&Instant>, why: Failure) -> Record {
     Record {
         index,
         status: None,
-        outcome: Err(Failure::Deadline),
+        outcome: Err(why),
         elapsed: started.map_or(Duration::ZERO, Instant::elapsed),
         final_url: None,
         bytes: 0,

@@ -252,18 +252,35 @@ async fn the_deadline_cuts_off_what_is_left_with_records_in_place() {
     assert_eq!((stats.ok, stats.failed, stats.cut_off), (1, 2, 2));
 }
 
-#[tokio::test(start_paused = true)]
-async fn an_interrupt_keeps_what_finished_and_cancels_the_rest() {
+async fn interrupted(mode: Mode) -> (RunStats, Collect) {
     let fetch = FakeFetch::new(vec![ok(10), ok(20), ok(10_000), ok(10)]);
     let mut sink = Collect::default();
     let interrupt = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         Signal::Interrupt
     };
-    let stats = run_with(&fetch, &plan(Mode::Isolate, 4), &mut sink, interrupt).await;
+    let stats = run_with(&fetch, &plan(mode, 4), &mut sink, interrupt).await;
+    (stats, sink)
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_under_isolation_gives_every_url_its_record() {
+    let (stats, sink) = interrupted(Mode::Isolate).await;
+    assert_eq!(stats.stop, Stop::Signal(Signal::Interrupt));
+    let written: Vec<(usize, bool)> = sink.written.iter().map(|(i, ok, _)| (*i, *ok)).collect();
+    // Record 2 was still in flight: it is reported as interrupted, in its place.
+    assert_eq!(written, [(0, true), (1, true), (2, false), (3, true)]);
+    assert_eq!(stats.reported(), (3, 1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupt_under_fail_fast_ends_the_output_at_the_first_unfinished_url() {
+    let (stats, sink) = interrupted(Mode::FailFast).await;
     assert_eq!(stats.stop, Stop::Signal(Signal::Interrupt));
     assert_eq!(indices(&sink), [0, 1]);
     assert_eq!(stats.ok, 3, "record 3 finished but waits behind record 2");
+    // The counts shown are those of the output: record 3 is not reported.
+    assert_eq!(stats.reported(), (2, 0, 2));
 }
 
 #[tokio::test(start_paused = true)]

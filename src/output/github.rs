@@ -108,12 +108,9 @@ impl Github {
         let Some(path) = &self.step_summary else {
             return Ok(());
         };
-        let stats = run.stats;
+        let (ok, failed, not_reported) = run.stats.reported();
         let mut table = format!(
-            "### gather: {} ok, {} failed, {} not fetched\n\n| source | URL | status | result | time | connection |\n| --- | --- | --- | --- | --- | --- |\n",
-            stats.ok,
-            stats.failed,
-            stats.unfinished()
+            "### gather: {ok} ok, {failed} failed, {not_reported} not reported\n\n| source | URL | status | result | time | connection |\n| --- | --- | --- | --- | --- | --- |\n",
         );
         table.push_str(&self.failed_rows);
         table.push_str(&self.rows);

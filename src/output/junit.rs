@@ -140,10 +140,10 @@ fn skip_reason(run: &RunEnd) -> &'static str {
     use crate::stats::Stop;
     match run.stats.stop {
         Stop::FailFast(_) => {
-            "not fetched: the run stopped at its first failure (use -k to fetch every URL)"
+            "not reported: the run stopped at its first failure (use -k to fetch every URL)"
         }
-        Stop::Signal(_) => "not fetched: the run was interrupted",
-        _ => "not fetched",
+        Stop::Signal(_) => "not reported: the run was interrupted",
+        _ => "not reported",
     }
 }
 

@@ -37,6 +37,13 @@ pub fn stop_line(stats: &RunStats) -> Option<String> {
                 Signal::Interrupt => "interrupted",
                 Signal::Terminate => "terminated",
             };
+            if stats.cut_off > 0 {
+                return Some(format!(
+                    "{name}; {} {} cut off and reported as interrupted",
+                    urls(stats.cut_off),
+                    were(stats.cut_off)
+                ));
+            }
             Some(format!(
                 "{name}; {} {} cancelled or not started",
                 urls(unfinished),
@@ -49,16 +56,17 @@ pub fn stop_line(stats: &RunStats) -> Option<String> {
 /// One line of counts and time: `3 ok, 1 failed in 420 ms`, with a rate from a
 /// second up: `300 ok, 0 failed in 2.10s (142.9 URLs/s)`.
 pub fn summary_line(stats: &RunStats) -> String {
-    let mut line = format!("{} ok, {} failed", stats.ok, stats.failed);
-    let unfinished = stats.unfinished();
-    if unfinished > 0 {
-        line.push_str(&format!(", {unfinished} not fetched"));
+    // What the output shows, so that the summary and the records agree.
+    let (ok, failed, not_reported) = stats.reported();
+    let mut line = format!("{ok} ok, {failed} failed");
+    if not_reported > 0 {
+        line.push_str(&format!(", {not_reported} not reported"));
     }
     let secs = stats.elapsed.as_secs_f64();
     line.push_str(&format!(" in {}", took(stats.elapsed)));
     // Below a second a rate mostly measures start-up noise.
     if secs >= 1.0 {
-        let rate = (stats.ok + stats.failed) as f64 / secs;
+        let rate = (ok + failed) as f64 / secs;
         line.push_str(&format!(" ({rate:.1} URLs/s)"));
     }
     line
@@ -215,6 +223,8 @@ mod tests {
     fn counts_and_times_read_as_words() {
         let mut stats = RunStats::new(2);
         stats.ok = 1;
+        stats.emitted = 1;
+        stats.emitted_ok = 1;
         stats.stop = Stop::FailFast(1);
         stats.failed = 0;
         assert_eq!(
@@ -225,10 +235,12 @@ mod tests {
         stats.elapsed = Duration::from_millis(42);
         assert_eq!(
             summary_line(&stats),
-            "1 ok, 0 failed, 1 not fetched in 42 ms"
+            "1 ok, 0 failed, 1 not reported in 42 ms"
         );
         stats.elapsed = Duration::from_millis(2100);
         stats.ok = 2;
+        stats.emitted = 2;
+        stats.emitted_ok = 2;
         assert_eq!(summary_line(&stats), "2 ok, 0 failed in 2.10s (1.0 URLs/s)");
     }
 
