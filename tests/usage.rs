@@ -73,3 +73,57 @@ fn readme_flag_table_lists_every_flag() {
         }
     }
 }
+
+#[test]
+fn short_help_fits_one_screen_and_long_help_has_every_flag() {
+    let short = support::gather().arg("-h").run();
+    assert_eq!(short.code, Some(0));
+    let lines = short.stdout.lines().count();
+    assert!(lines <= 40, "-h is {lines} lines:\n{}", short.stdout);
+    let long = support::gather().arg("--help").run().stdout;
+    for flag in [
+        "--resolve",
+        "--min-cert-days",
+        "--junit",
+        "--color",
+        "--deadline",
+    ] {
+        assert!(
+            !short.stdout.contains(flag),
+            "-h shows the less common {flag}"
+        );
+        assert!(long.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn the_man_page_has_real_sections_and_generated_docs_survive_a_closed_pipe() {
+    let man = support::gather().arg("--man").run().stdout;
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH EXAMPLES",
+    ] {
+        assert!(man.contains(section), "no {section} in the man page");
+    }
+    assert!(
+        !man.contains(".SH EXTRA"),
+        "the old catch-all section is back"
+    );
+    // A reader that leaves early (`| true`, `| head -1`) is a quiet end, every time.
+    for args in ["--completions bash | true", "--man | head -1 > /dev/null"] {
+        for _ in 0..10 {
+            let status = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("set -o pipefail; \"$GATHER\" {args}"))
+                .env_clear()
+                .env("GATHER", env!("CARGO_BIN_EXE_gather"))
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(0), "{args}");
+        }
+    }
+}
