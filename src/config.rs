@@ -37,6 +37,8 @@ pub struct Settings {
     pub progress: ProgressMode,
     /// Print the one-line summary on stderr.
     pub summary: bool,
+    /// stdout is a terminal, where records and the summary share one screen.
+    pub stdout_is_terminal: bool,
     /// Problems worth one line on stderr that do not stop the run.
     pub warnings: Vec<String>,
 }
@@ -216,6 +218,7 @@ impl Settings {
             },
             progress,
             summary: !cli.quiet,
+            stdout_is_terminal: terminals.stdout,
             warnings,
         })
     }

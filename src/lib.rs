@@ -136,6 +136,10 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     if output.is_closed() {
         stats.stop = Stop::OutputClosed;
     }
+    // On a shared screen, a blank line keeps the summary apart from the last record.
+    if settings.summary && settings.stdout_is_terminal && stats.emitted > 0 {
+        crate::stderr::say("");
+    }
     report(&stats, &targets, output.digest(), settings.summary);
     Ok(stats)
 }

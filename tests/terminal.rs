@@ -54,13 +54,16 @@ fn records_go_above_the_bar_and_no_bar_is_left_behind() {
             lines.join("\n")
         );
     }
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("gather: 2 ok, 0 failed in ")),
-        "{}",
-        lines.join("\n")
+    let summary = lines
+        .iter()
+        .position(|l| l.starts_with("gather: 2 ok, 0 failed in "))
+        .unwrap_or_else(|| panic!("no summary:\n{}", lines.join("\n")));
+    assert_eq!(
+        lines[summary - 1],
+        "",
+        "the summary is set apart from the last record"
     );
+    assert_eq!(lines[summary - 2], "second page");
 }
 
 /// The colour of the cell where `needle` starts on the screen, if it is there.
@@ -126,4 +129,62 @@ fn statuses_are_coloured_on_a_terminal_unless_no_color_says_not() {
     );
     let json = gather().args(["--color", "always", &s.url("/ok")]).jsonl();
     assert!(!json.stdout.contains('\x1b'), "{:?}", json.stdout);
+}
+
+#[test]
+fn the_bar_fits_a_narrow_terminal_and_its_numbers_make_sense() {
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/slow" => Reply::status(500).after(Duration::from_millis(1500)),
+        _ => Reply::text("page\n"),
+    });
+    let args = format!(
+        "-k --color never {} {} {}",
+        s.url("/a"),
+        s.url("/b"),
+        s.url("/slow")
+    );
+    let shown = support::on_terminal_narrow(&args, 60);
+    // Every drawing of the bar, between the carriage return and the line clear
+    // that indicatif writes around it.
+    let draws: Vec<&str> = shown
+        .split(['\r', '\n'])
+        .map(|piece| piece.trim_start_matches("\x1b[2K"))
+        .filter(|piece| piece.contains("/3 "))
+        .collect();
+    assert!(!draws.is_empty(), "no bar was drawn: {shown:?}");
+    for draw in &draws {
+        assert!(
+            draw.chars().count() <= 60,
+            "wider than 60 columns: {draw:?}"
+        );
+        let done: u32 = draw
+            .split('/')
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if done == 0 {
+            assert!(
+                !draw.contains("ETA"),
+                "an ETA before anything is done: {draw:?}"
+            );
+        }
+        if let Some(rate) = draw.split("/s").next().filter(|_| draw.contains("/s")) {
+            let rate = rate.rsplit(' ').next().unwrap();
+            assert!(
+                rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+                "{draw:?}"
+            );
+        }
+        let failed: u32 = draw
+            .split(" failed")
+            .next()
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(failed <= done, "more failed than done: {draw:?}");
+    }
 }

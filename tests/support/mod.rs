@@ -200,16 +200,23 @@ pub fn on_terminal(args: &str) -> String {
     on_terminal_with(args, &[])
 }
 
+/// The same, on a terminal `columns` wide.
+pub fn on_terminal_narrow(args: &str, columns: u16) -> String {
+    let command = format!(
+        "stty cols {columns} rows 40; {} {args}",
+        env!("CARGO_BIN_EXE_gather")
+    );
+    run_on_terminal(&command, &[])
+}
+
 /// The same, with these environment variables set.
 pub fn on_terminal_with(args: &str, env: &[(&str, &str)]) -> String {
+    run_on_terminal(&format!("{} {args}", env!("CARGO_BIN_EXE_gather")), env)
+}
+
+fn run_on_terminal(command: &str, env: &[(&str, &str)]) -> String {
     let output = std::process::Command::new("script")
-        .args([
-            "-q",
-            "-e",
-            "-c",
-            &format!("{} {args}", env!("CARGO_BIN_EXE_gather")),
-            "/dev/null",
-        ])
+        .args(["-q", "-e", "-c", command, "/dev/null"])
         .env_clear()
         .env("TERM", "xterm-256color")
         .envs(env.iter().copied())
