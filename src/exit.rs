@@ -4,7 +4,7 @@ use crate::error::UsageError;
 use crate::signals::Signal;
 use crate::stats::{RunStats, Stop};
 
-/// How a run of gather ends, as documented in `--help` and the README.
+/// How a run of gather ends, as documented in `--help` (from `cli::EXIT_CODES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
     /// Every URL was fetched and accepted.

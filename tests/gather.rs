@@ -539,3 +539,19 @@ fn ctrl_c_under_isolation_gives_every_url_its_record() {
     );
     assert!(stderr.contains("2 ok, 1 failed in "), "{stderr}");
 }
+
+#[test]
+fn n_0_gives_a_status_per_url() {
+    let s = routes::http(pages);
+    let run = gather()
+        .args(["-k", "-q", "-n", "0", &s.url("/up"), &s.url("/status/404")])
+        .run();
+    assert_eq!(run.code, Some(1));
+    let expected = format!(
+        "==> {} <== 200 OK · T\n\n==> {} <== FAILED: HTTP 404 Not Found is not accepted \
+         (accepted: 200..=299; change with --accept)\n",
+        s.url("/up"),
+        s.url("/status/404")
+    );
+    assert_eq!(steady(&run.stdout), expected);
+}

@@ -1,4 +1,5 @@
-//! The README's usage block is `gather --help`, word for word.
+//! The documented usage (docs/usage.md) is `gather --help`, word for word, and the
+//! README points at documents that exist.
 
 mod support;
 
@@ -15,12 +16,12 @@ fn normalise(text: &str) -> String {
 }
 
 #[test]
-fn readme_usage_matches_help() {
+fn documented_usage_matches_help() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/usage.md")).unwrap();
     let start = readme
         .find(START)
-        .expect("README has the usage block marker")
+        .expect("docs/usage.md has the usage block marker")
         + START.len();
     let end = start
         + readme[start..]
@@ -33,7 +34,7 @@ fn readme_usage_matches_help() {
     let help = normalise(&run.stdout);
     assert_eq!(
         documented, help,
-        "README.md's usage block differs from `gather --help`; paste the new help into README.md"
+        "docs/usage.md's usage block differs from `gather --help`; run scripts/sync-usage"
     );
 }
 
@@ -50,28 +51,31 @@ fn help_documents_every_exit_code() {
 }
 
 #[test]
-fn readme_flag_table_lists_every_flag() {
-    use clap::CommandFactory;
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme
-        .find("## Flags and defaults")
-        .expect("README has a flag table");
-    let table = &readme[start
-        ..readme[start..]
-            .find("\n## ")
-            .map_or(readme.len(), |end| start + end)];
-    for arg in gather::cli::Cli::command().get_arguments() {
-        if let Some(long) = arg.get_long() {
-            if long == "help" || long == "version" {
-                continue;
-            }
-            assert!(
-                table.contains(&format!("`--{long}")) || table.contains(&format!(", `--{long}")),
-                "README's flag table does not list --{long}"
-            );
-        }
+fn the_readme_points_at_documents_that_exist_and_keeps_no_reference_of_its_own() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let links: Vec<&str> = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|link| link.starts_with("docs/"))
+        .collect();
+    assert!(links.len() >= 6, "{links:?}");
+    for link in links {
+        assert!(
+            std::path::Path::new(&format!("{root}/{link}")).is_file(),
+            "{link} is missing"
+        );
     }
+    // Each fact lives in one place: the flags in docs/usage.md, not here too.
+    assert!(
+        !readme.contains(START),
+        "the README has the usage block again"
+    );
+    assert!(
+        !readme.contains("| flag |"),
+        "the README has a flag table again"
+    );
 }
 
 #[test]
