@@ -814,3 +814,40 @@ fn stdout_the_summary_and_junit_agree_when_fail_fast_stops_the_run() {
     );
     assert_eq!(s.seen_at("/quick").len(), 2, "both quick URLs were fetched");
 }
+
+#[test]
+fn every_format_writes_what_the_summary_counts_when_fail_fast_stops_the_run() {
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/late-failure" => Reply::status(500).after(Duration::from_millis(300)),
+        _ => Reply::text("quick\n"),
+    });
+    let urls = [s.url("/late-failure"), s.url("/quick-1"), s.url("/quick-2")];
+    // Records on stdout, counted the way each format writes them.
+    let count = |format: &str, stdout: &str| -> usize {
+        match format {
+            "jsonl" => stdout.lines().count(),
+            "json" => serde_json::from_str::<serde_json::Value>(stdout)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            "tsv" => stdout.lines().count() - 1,
+            "text" => stdout.matches("==> ").count(),
+            _ => stdout.matches("<testcase").count() - stdout.matches("<skipped").count(),
+        }
+    };
+    for format in ["text", "jsonl", "json", "tsv", "junit"] {
+        let run = gather()
+            .args(["-j", "3", "--format", format])
+            .args(&urls)
+            .run();
+        assert_eq!(run.code, Some(1), "{format}");
+        assert_eq!(count(format, &run.stdout), 1, "{format}: {}", run.stdout);
+        assert!(
+            run.stderr
+                .contains("gather: 0 ok, 1 failed, 2 not reported in "),
+            "{format}: {}",
+            run.stderr
+        );
+    }
+}

@@ -188,3 +188,38 @@ fn the_bar_fits_a_narrow_terminal_and_its_numbers_make_sense() {
         assert!(failed <= done, "more failed than done: {draw:?}");
     }
 }
+
+#[test]
+fn no_bar_is_left_after_a_fail_fast_stop_or_ctrl_c() {
+    let s = routes::http(|seen| match seen.target.as_str() {
+        "/fails" => Reply::status(500).after(Duration::from_millis(300)),
+        _ => Reply::text("slow\n").after(Duration::from_secs(20)),
+    });
+    // Fail-fast: the failure stops the run while the slow URL is in flight.
+    let failed = on_terminal(&format!(
+        "--color never {} {}",
+        s.url("/fails"),
+        s.url("/slow")
+    ));
+    // Ctrl-C: timeout(1) sends SIGINT after a second.
+    let gather = env!("CARGO_BIN_EXE_gather");
+    let interrupted = support::on_terminal_command(&format!(
+        "timeout -s INT 1 {gather} --color never -k {} {}",
+        s.url("/slow"),
+        s.url("/slow")
+    ));
+    for (case, shown) in [("fail-fast", &failed), ("Ctrl-C", &interrupted)] {
+        let lines = screen(shown);
+        assert!(
+            lines.iter().all(|l| !l.contains('░') && !l.contains("/2 ")),
+            "{case}: a bar line was left:\n{}",
+            lines.join("\n")
+        );
+    }
+    assert!(screen(&failed)
+        .iter()
+        .any(|l| l.starts_with("gather: failed: ")));
+    assert!(screen(&interrupted)
+        .iter()
+        .any(|l| l.starts_with("gather: interrupted; ")));
+}

@@ -209,6 +209,11 @@ pub fn on_terminal_narrow(args: &str, columns: u16) -> String {
     run_on_terminal(&command, &[])
 }
 
+/// A shell command line run on a pseudo-terminal, as [`on_terminal`] runs gather.
+pub fn on_terminal_command(command: &str) -> String {
+    run_on_terminal(command, &[])
+}
+
 /// The same, with these environment variables set.
 pub fn on_terminal_with(args: &str, env: &[(&str, &str)]) -> String {
     run_on_terminal(&format!("{} {args}", env!("CARGO_BIN_EXE_gather")), env)
