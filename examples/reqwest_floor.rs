@@ -43,6 +43,7 @@ async fn fetch_all(urls: Vec<reqwest::Url>, jobs: usize, bytes: usize) -> Floor 
         identity: None,
         resolve: &[],
         family: None,
+        time_connections: false,
     })?;
     let mut in_flight = JoinSet::new();
     let mut urls = urls.into_iter();

@@ -185,6 +185,11 @@ impl Settings {
                     None
                 },
                 min_cert_days: cli.min_cert_days,
+                // Only these formats show connect_ms; the text and GitHub ones do not.
+                time_connections: matches!(
+                    cli.format,
+                    FormatName::Jsonl | FormatName::Json | FormatName::Tsv
+                ) || cli.jsonl_file.is_some(),
             },
             plan: EnginePlan {
                 concurrency,

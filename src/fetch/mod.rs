@@ -86,6 +86,8 @@ pub struct FetchSettings {
     pub family: Option<IpFamily>,
     /// Fail a URL whose certificate expires within this many days.
     pub min_cert_days: Option<u32>,
+    /// Measure `connect_ms` (a format that shows it is written).
+    pub time_connections: bool,
 }
 
 /// Fetches URLs with one shared client and one set of rules.
@@ -143,6 +145,7 @@ impl Fetcher {
                 .map(|(cert, key)| (cert.as_path(), key.as_deref())),
             resolve: &config.resolve,
             family: config.family,
+            time_connections: config.time_connections,
         };
         Ok(Fetcher {
             client: client::build(&settings)?,
@@ -537,6 +540,7 @@ mod tests {
             resolve: Vec::new(),
             family: None,
             min_cert_days: None,
+            time_connections: true,
         }
     }
 

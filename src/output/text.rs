@@ -36,12 +36,12 @@ impl Text {
         }
     }
 
-    /// `text` in `style`, when colour is on.
-    fn paint(&self, style: Style, text: &str) -> String {
+    /// The escape codes that start and end `style`, or nothing when colour is off.
+    fn style(&self, style: Style) -> (StyleCode, StyleCode) {
         if self.color {
-            format!("{}{text}{}", style.render(), style.render_reset())
+            (StyleCode::Start(style), StyleCode::End(style))
         } else {
-            text.to_string()
+            (StyleCode::None, StyleCode::None)
         }
     }
 }
@@ -79,28 +79,40 @@ impl Format for Text {
         }
         self.first = false;
         let url = target.display_url();
-        let (open, close, dot) = (
-            self.paint(QUIET, "==>"),
-            self.paint(QUIET, "<=="),
-            self.paint(QUIET, "·"),
-        );
+        // Written piece by piece, with no string built for the header: a record
+        // is written for every URL, and the header is most of its cost.
+        let quiet = self.style(QUIET);
+        write!(
+            out,
+            "{}==>{} {url} {}<=={} ",
+            quiet.0, quiet.1, quiet.0, quiet.1
+        )?;
         match &record.outcome {
             Ok(text) => {
                 // `200 OK · 43 ms`, then HTTP/2 where it came over it (HTTP/1.x
                 // is the default worth no words), then the page's title.
-                let mut parts = Vec::new();
+                let good = self.style(GOOD);
                 if let Some(status) = record.status {
-                    parts.push(self.paint(GOOD, &status_words(status)));
+                    write!(out, "{}{status}", good.0)?;
+                    if let Some(reason) = reason(status) {
+                        write!(out, " {reason}")?;
+                    }
+                    write!(out, "{} {}·{} ", good.1, quiet.0, quiet.1)?;
                 }
-                parts.push(self.paint(QUIET, &took(record.elapsed)));
-                if let Some(version) = record.connection.http_version.filter(|v| *v == "HTTP/2") {
-                    parts.push(version.to_string());
+                let ms = record.elapsed.as_millis();
+                if ms < 1000 {
+                    write!(out, "{}{ms} ms{}", quiet.0, quiet.1)?;
+                } else {
+                    let secs = record.elapsed.as_secs_f64();
+                    write!(out, "{}{secs:.2} s{}", quiet.0, quiet.1)?;
+                }
+                if record.connection.http_version == Some("HTTP/2") {
+                    write!(out, " {}·{} HTTP/2", quiet.0, quiet.1)?;
                 }
                 if let Some(title) = &record.title {
-                    parts.push(format!("\"{}\"", self.shown(title)));
+                    write!(out, " {}·{} \"{}\"", quiet.0, quiet.1, self.shown(title))?;
                 }
-                let facts = parts.join(&format!(" {dot} "));
-                writeln!(out, "{open} {url} {close} {facts}")?;
+                out.write_all(b"\n")?;
                 self.write_text(out, text)?;
             }
             Err(failure) => {
@@ -109,10 +121,12 @@ impl Format for Text {
                     0 | 1 => String::new(),
                     n => format!(" (after {n} attempts)"),
                 };
-                let failed = self.paint(BAD, "FAILED:");
+                let bad = self.style(BAD);
                 writeln!(
                     out,
-                    "{open} {url} {close} {failed} {}{tries}",
+                    "{}FAILED:{} {}{tries}",
+                    bad.0,
+                    bad.1,
                     self.shown(&reason)
                 )?;
                 if let Some(text) = &record.failed_text {
@@ -124,22 +138,27 @@ impl Format for Text {
     }
 }
 
-/// `200 OK`, `404 Not Found`, or the bare code when it has no standard reason.
-fn status_words(status: u16) -> String {
-    match http::StatusCode::from_u16(status)
+/// A status's standard reason (`OK`, `Not Found`), if it has one.
+fn reason(status: u16) -> Option<&'static str> {
+    http::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
 }
 
-/// A URL's time: milliseconds below a second, else seconds.
-fn took(elapsed: std::time::Duration) -> String {
-    if elapsed.as_millis() < 1000 {
-        format!("{} ms", elapsed.as_millis())
-    } else {
-        format!("{:.2} s", elapsed.as_secs_f64())
+/// The start or end of a style in a header, or nothing.
+#[derive(Clone, Copy)]
+enum StyleCode {
+    Start(Style),
+    End(Style),
+    None,
+}
+
+impl std::fmt::Display for StyleCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StyleCode::Start(style) => style.render().fmt(f),
+            StyleCode::End(style) => style.render_reset().fmt(f),
+            StyleCode::None => Ok(()),
+        }
     }
 }
