@@ -74,6 +74,26 @@ pub struct Connection {
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 impl Record {
+    /// The record of the URL at `index` with `outcome` and nothing else known yet.
+    pub fn new(index: usize, outcome: Result<String, Failure>) -> Record {
+        Record {
+            index,
+            status: None,
+            outcome,
+            elapsed: Duration::ZERO,
+            final_url: None,
+            bytes: 0,
+            attempts: 0,
+            location: None,
+            cause: None,
+            charset: None,
+            charset_source: None,
+            title: None,
+            connection: Connection::default(),
+            failed_text: None,
+        }
+    }
+
     /// True if the URL was fetched and its status accepted.
     pub fn is_ok(&self) -> bool {
         self.outcome.is_ok()

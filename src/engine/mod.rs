@@ -291,20 +291,9 @@ impl Run<'_> {
 /// started.
 fn cut_off_record(index: usize, started: Option<&Instant>, why: Failure) -> Record {
     Record {
-        index,
-        status: None,
-        outcome: Err(why),
         elapsed: started.map_or(Duration::ZERO, Instant::elapsed),
-        final_url: None,
-        bytes: 0,
         attempts: u32::from(started.is_some()),
-        location: None,
-        cause: None,
-        charset: None,
-        charset_source: None,
-        title: None,
-        connection: Default::default(),
-        failed_text: None,
+        ..Record::new(index, Err(why))
     }
 }
 

@@ -62,27 +62,20 @@ impl Fetch for FakeFetch {
             tokio::time::sleep(page.delay).await;
             self.finished.fetch_add(1, Ordering::SeqCst);
             Record {
-                index,
                 status: Some(if page.ok { 200 } else { 500 }),
-                outcome: if page.ok {
-                    Ok(format!("page {index}"))
-                } else {
-                    Err(Failure::Status {
-                        status: 500,
-                        accepted: "200..=299".into(),
-                    })
-                },
                 elapsed: page.delay,
-                final_url: None,
-                bytes: 0,
                 attempts: 1,
-                location: None,
-                cause: None,
-                charset: None,
-                charset_source: None,
-                title: None,
-                connection: Default::default(),
-                failed_text: None,
+                ..Record::new(
+                    index,
+                    if page.ok {
+                        Ok(format!("page {index}"))
+                    } else {
+                        Err(Failure::Status {
+                            status: 500,
+                            accepted: "200..=299".into(),
+                        })
+                    },
+                )
             }
         }
     }

@@ -252,28 +252,19 @@ mod tests {
         let mut digest = Digest::default();
         for i in 0..25 {
             let failed = i >= 12;
+            let outcome = if failed {
+                Err(Failure::Status {
+                    status: 500,
+                    accepted: "200..=299".into(),
+                })
+            } else {
+                Ok(String::new())
+            };
             let record = Record {
-                index: i,
                 status: Some(if failed { 500 } else { 200 }),
-                outcome: if failed {
-                    Err(Failure::Status {
-                        status: 500,
-                        accepted: "200..=299".into(),
-                    })
-                } else {
-                    Ok(String::new())
-                },
                 elapsed: Duration::from_millis(10 * (i as u64 + 1)),
-                final_url: None,
-                bytes: 0,
                 attempts: 1,
-                location: None,
-                cause: None,
-                charset: None,
-                charset_source: None,
-                title: None,
-                connection: Default::default(),
-                failed_text: None,
+                ..Record::new(i, outcome)
             };
             digest.add(&list.get(i), &record);
         }
