@@ -86,8 +86,8 @@ pub const CERT_WARNING_DAYS: i64 = 30;
 pub struct Digest {
     failures: Vec<String>,
     failed: usize,
-    /// Every record's time that got a response, in milliseconds.
-    times: Vec<u64>,
+    /// The times of the records that got a response.
+    times: Latencies,
     /// The slowest records so far: (time, `URL (file:line)`), slowest first.
     slowest: Vec<(Duration, String)>,
     soonest_cert: Option<(i64, String)>,
@@ -104,8 +104,7 @@ impl Digest {
             }
         }
         if record.status.is_some() {
-            let ms = u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX);
-            self.times.push(ms);
+            self.times.add(record.elapsed);
             let slower = self.slowest.len() < SLOWEST_NAMED
                 || self
                     .slowest
@@ -152,15 +151,9 @@ impl Digest {
     /// For runs of [`LATENCY_FROM`] records or more: the slowest URLs, then p50,
     /// p90 and the maximum.
     pub fn latency_lines(&self) -> Vec<String> {
-        if self.times.len() < LATENCY_FROM {
+        if self.times.count < LATENCY_FROM {
             return Vec::new();
         }
-        let mut sorted = self.times.clone();
-        sorted.sort_unstable();
-        let at = |fraction: f64| {
-            let rank = ((sorted.len() as f64) * fraction).ceil() as usize;
-            sorted[rank.clamp(1, sorted.len()) - 1]
-        };
         let slowest: Vec<String> = self
             .slowest
             .iter()
@@ -170,9 +163,9 @@ impl Digest {
             format!("slowest: {}", slowest.join(", ")),
             format!(
                 "latency: p50 {} ms, p90 {} ms, max {} ms",
-                at(0.5),
-                at(0.9),
-                sorted[sorted.len() - 1]
+                self.times.percentile(0.5),
+                self.times.percentile(0.9),
+                self.times.max_ms
             ),
         ]
     }
@@ -180,6 +173,69 @@ impl Digest {
     /// The certificate that expires soonest, if within [`CERT_WARNING_DAYS`].
     pub fn soonest_cert(&self) -> Option<&str> {
         self.soonest_cert.as_ref().map(|(_, line)| line.as_str())
+    }
+}
+
+/// Below this, times are counted to the millisecond.
+const EXACT_MS: u64 = 10_000;
+/// From [`EXACT_MS`] up to this, times are counted to the second; beyond, in one bucket.
+const COUNTED_MS: u64 = 3_600_000;
+
+/// A histogram of record times, so that the summary of a million URLs costs
+/// the same memory as that of twenty: keeping every time would be 8 bytes a URL.
+#[derive(Debug, Default)]
+struct Latencies {
+    /// Counts per millisecond below [`EXACT_MS`], then per second, then the
+    /// rest; allocated on the first time.
+    buckets: Vec<u32>,
+    count: usize,
+    max_ms: u64,
+}
+
+impl Latencies {
+    fn add(&mut self, elapsed: Duration) {
+        if self.buckets.is_empty() {
+            self.buckets = vec![0; Self::bucket_of(u64::MAX) + 1];
+        }
+        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        let bucket = &mut self.buckets[Self::bucket_of(ms)];
+        *bucket = bucket.saturating_add(1);
+        self.count += 1;
+        self.max_ms = self.max_ms.max(ms);
+    }
+
+    fn bucket_of(ms: u64) -> usize {
+        let bucket = if ms < EXACT_MS {
+            ms
+        } else {
+            EXACT_MS + (ms.min(COUNTED_MS) - EXACT_MS) / 1000
+        };
+        usize::try_from(bucket).unwrap_or(usize::MAX)
+    }
+
+    /// The lowest time a bucket holds, in milliseconds.
+    fn floor_of(bucket: usize) -> u64 {
+        let bucket = bucket as u64;
+        if bucket < EXACT_MS {
+            bucket
+        } else {
+            EXACT_MS + (bucket - EXACT_MS) * 1000
+        }
+    }
+
+    /// The time at rank ceil(count × fraction): exact below ten seconds, to
+    /// the second below an hour.
+    fn percentile(&self, fraction: f64) -> u64 {
+        let rank = ((self.count as f64) * fraction).ceil() as usize;
+        let rank = rank.clamp(1, self.count.max(1));
+        let mut seen = 0;
+        for (bucket, &count) in self.buckets.iter().enumerate() {
+            seen += count as usize;
+            if seen >= rank {
+                return Self::floor_of(bucket);
+            }
+        }
+        self.max_ms
     }
 }
 
@@ -283,5 +339,27 @@ mod tests {
              http://h.example/22 (argument 23) 230 ms"
         );
         assert_eq!(latency[1], "latency: p50 130 ms, p90 230 ms, max 250 ms");
+    }
+
+    #[test]
+    fn latencies_are_exact_to_ten_seconds_then_to_the_second() {
+        let mut times = Latencies::default();
+        for ms in 1..=100 {
+            times.add(Duration::from_millis(ms));
+        }
+        assert_eq!((times.percentile(0.5), times.percentile(0.9)), (50, 90));
+
+        let mut slow = Latencies::default();
+        for ms in [12_345, 12_999, 13_001, 4_000_000] {
+            slow.add(Duration::from_millis(ms));
+        }
+        assert_eq!(slow.percentile(0.5), 12_000);
+        assert_eq!(slow.percentile(0.75), 13_000);
+        assert_eq!(slow.percentile(1.0), 3_600_000);
+        assert_eq!(slow.max_ms, 4_000_000);
+
+        let mut one = Latencies::default();
+        one.add(Duration::from_millis(12_345));
+        assert_eq!(one.percentile(0.5), 12_000);
     }
 }
