@@ -104,6 +104,23 @@ fn parse_junit(xml: &str) -> roxmltree::Document<'_> {
     roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("invalid XML ({e}):\n{xml}"))
 }
 
+fn testsuite<'a>(doc: &'a roxmltree::Document<'a>) -> roxmltree::Node<'a, 'a> {
+    doc.descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite")
+}
+
+/// The testsuite's tests, failures and skipped counts.
+fn counts<'a>(
+    suite: roxmltree::Node<'a, '_>,
+) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+    (
+        suite.attribute("tests"),
+        suite.attribute("failures"),
+        suite.attribute("skipped"),
+    )
+}
+
 #[test]
 fn junit_has_a_testcase_per_url_with_failures_and_counts() {
     let s = routes::http(|seen| match seen.target.as_str() {
@@ -202,10 +219,7 @@ fn keeps_to_jenkins_schema(doc: &roxmltree::Document) {
             );
         }
     }
-    let suite = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testsuite"))
-        .expect("a testsuite");
+    let suite = testsuite(doc);
     for required in ["name", "tests", "failures", "errors"] {
         assert!(
             suite.attribute(required).is_some(),
@@ -229,18 +243,8 @@ fn junit_marks_urls_a_fail_fast_run_never_fetched_as_skipped() {
         .run();
     assert_eq!(run.code, Some(1));
     let doc = parse_junit(&run.stdout);
-    let suite = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testsuite"))
-        .unwrap();
-    assert_eq!(
-        (
-            suite.attribute("tests"),
-            suite.attribute("failures"),
-            suite.attribute("skipped")
-        ),
-        (Some("4"), Some("1"), Some("2"))
-    );
+    let suite = testsuite(&doc);
+    assert_eq!(counts(suite), (Some("4"), Some("1"), Some("2")));
     let skipped = doc
         .descendants()
         .filter(|n| n.has_tag_name("skipped"))
@@ -745,10 +749,7 @@ fn one_run_writes_junit_and_jsonl_reports_beside_stdout() {
     let xml = std::fs::read_to_string(junit.path()).unwrap();
     let doc = parse_junit(&xml);
     keeps_to_jenkins_schema(&doc);
-    let suite = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testsuite"))
-        .unwrap();
+    let suite = testsuite(&doc);
     assert_eq!(
         (suite.attribute("tests"), suite.attribute("failures")),
         (Some("2"), Some("1"))
@@ -794,18 +795,8 @@ fn stdout_the_summary_and_junit_agree_when_fail_fast_stops_the_run() {
     let written = std::fs::read_to_string(jsonl.path()).unwrap();
     assert_eq!(written.lines().count(), 1, "{written}");
     let doc = parse_junit(&run.stdout);
-    let suite = doc
-        .descendants()
-        .find(|n| n.has_tag_name("testsuite"))
-        .unwrap();
-    assert_eq!(
-        (
-            suite.attribute("tests"),
-            suite.attribute("failures"),
-            suite.attribute("skipped")
-        ),
-        (Some("3"), Some("1"), Some("2"))
-    );
+    let suite = testsuite(&doc);
+    assert_eq!(counts(suite), (Some("3"), Some("1"), Some("2")));
     assert!(
         run.stderr
             .contains("gather: 0 ok, 1 failed, 2 not reported in "),

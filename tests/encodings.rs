@@ -97,6 +97,13 @@ fn corpus() -> Vec<Page> {
                 source,
             });
         };
+        add(
+            "header",
+            &format!("text/html; charset={label}"),
+            "",
+            b"",
+            "header",
+        );
         if utf16 {
             // UTF-16 is told by its BOM (a meta that says UTF-16 means UTF-8).
             let bom: &[u8] = if encoding == UTF_16LE {
@@ -105,22 +112,8 @@ fn corpus() -> Vec<Page> {
                 b"\xFE\xFF"
             };
             add("BOM", "text/html", "", bom, "bom");
-            add(
-                "header",
-                &format!("text/html; charset={label}"),
-                "",
-                b"",
-                "header",
-            );
             continue;
         }
-        add(
-            "header",
-            &format!("text/html; charset={label}"),
-            "",
-            b"",
-            "header",
-        );
         add(
             "quoted header",
             &format!("text/html;charset=\"{label}\""),
