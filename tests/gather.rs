@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::routes::{self, Reply, Seen};
-use support::{gather, gather_process, list_file, on_terminal, raw, shown, steady, Running};
+use support::{
+    eventually, gather, gather_process, list_file, on_terminal, raw, shown, steady, Running,
+};
 
 /// Answers `/ID` with `page ID`, after `/slow/MS/ID` waits MS milliseconds, and
 /// `/status/CODE` with that status: the pages most tests need.
@@ -162,10 +164,7 @@ fn fail_fast_cancels_everything_in_flight_and_exits_1() {
     assert!(run.stderr.contains("HTTP 500"), "{}", run.stderr);
     assert!(run.stderr.contains("argument 3"), "{}", run.stderr);
     // The hanging requests were aborted: the server saw both connections close.
-    let closed = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        hangs.closed() == 2
-    });
+    let closed = eventually(|| hangs.closed() == 2);
     assert!(closed, "{} of 2 hanging requests cancelled", hangs.closed());
     assert_eq!(
         later.load(Ordering::SeqCst),
@@ -389,20 +388,14 @@ fn ctrl_c_flushes_finished_records_and_exits_130() {
     let mut run = Running::start(cmd);
     let first = run.read_until("int-1");
     // Signal only once the hanging request is really in flight.
-    assert!((0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        hangs.arrived() == 1
-    }));
+    assert!(eventually(|| hangs.arrived() == 1));
     run.signal("INT");
     let (code, rest, stderr) = run.finish();
     assert_eq!(code, Some(130), "{stderr}");
     assert!(first.contains("\"ok\":true"));
     assert!(rest.is_empty(), "nothing after the finished record: {rest}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!((0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        hangs.closed() == 1
-    }));
+    assert!(eventually(|| hangs.closed() == 1));
 }
 
 #[test]
@@ -519,10 +512,9 @@ fn ctrl_c_under_isolation_gives_every_url_its_record() {
     .arg(s.url("/int-3"));
     let mut run = Running::start(cmd);
     run.read_until("int-1");
-    assert!((0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        hangs.arrived() == 1 && s.seen_at("/int-3").len() == 1
-    }));
+    assert!(eventually(
+        || hangs.arrived() == 1 && s.seen_at("/int-3").len() == 1
+    ));
     run.signal("INT");
     let (code, rest, stderr) = run.finish();
     assert_eq!(code, Some(130), "{stderr}");

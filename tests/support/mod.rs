@@ -107,6 +107,15 @@ pub fn error_of(record: &serde_json::Value) -> &str {
     record["error"].as_str().unwrap_or_default()
 }
 
+/// Whether `condition` holds within ten seconds, checked every 100 ms: for what
+/// a server sees happen in another process, on a machine that may be slow.
+pub fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        condition()
+    })
+}
+
 /// A list file holding `text`, deleted when dropped.
 pub fn list_file(text: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::Builder::new()
