@@ -2,17 +2,19 @@
 //! per area: where the URLs come from, how each is fetched, how the engine runs,
 //! how records are written and what stderr shows. Every area takes only its own.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::HeaderValue;
 
 use crate::cli::{Cli, ColorWhen, FormatName};
-use crate::engine::Mode;
+use crate::engine::{Mode, Plan};
 use crate::environment::Environment;
 use crate::error::UsageError;
 use crate::fetch::{FetchSettings, IpFamily, ProxySettings};
 use crate::limits;
 use crate::output::{FormatKind, FormatOptions, OutputSettings};
+use crate::pace::Pacer;
 use crate::progress::ProgressMode;
 use crate::targets::Input;
 
@@ -30,7 +32,7 @@ pub struct Settings {
     /// How each URL is fetched.
     pub fetch: FetchSettings,
     /// How the engine runs: limits and fail-fast or isolate.
-    pub plan: EnginePlan,
+    pub plan: Plan,
     /// How records are written to stdout.
     pub output: OutputSettings,
     /// What stderr shows while the run goes on.
@@ -41,21 +43,6 @@ pub struct Settings {
     pub stdout_is_terminal: bool,
     /// Problems worth one line on stderr that do not stop the run.
     pub warnings: Vec<String>,
-}
-
-/// The engine's limits and mode; the run adds the pacer `--rate` asks for.
-#[derive(Debug, Clone)]
-pub struct EnginePlan {
-    /// Requests in flight at most, at least 1.
-    pub concurrency: usize,
-    /// Fail-fast or isolate.
-    pub mode: Mode,
-    /// Requests in flight per host at most.
-    pub per_host: Option<usize>,
-    /// Time limit for the whole run.
-    pub deadline: Option<Duration>,
-    /// Requests started per second at most.
-    pub rate: Option<f64>,
 }
 
 impl Settings {
@@ -191,7 +178,7 @@ impl Settings {
                     FormatName::Jsonl | FormatName::Json | FormatName::Tsv
                 ) || cli.jsonl_file.is_some(),
             },
-            plan: EnginePlan {
+            plan: Plan {
                 concurrency,
                 mode: if cli.isolate {
                     Mode::Isolate
@@ -200,7 +187,7 @@ impl Settings {
                 },
                 per_host: cli.per_host,
                 deadline,
-                rate,
+                pacer: rate.map(|per_second| Arc::new(Pacer::new(per_second))),
             },
             output: OutputSettings {
                 format: format_kind(cli.format),
@@ -356,7 +343,8 @@ mod tests {
             "http://a.example/",
         ])
         .unwrap();
-        assert_eq!(settings.plan.rate, Some(2.5));
+        let period = settings.plan.pacer.as_ref().map(|pacer| pacer.period());
+        assert_eq!(period, Some(Duration::from_millis(400)));
         assert_eq!(settings.plan.deadline, Some(Duration::from_secs(3)));
         assert_eq!(settings.fetch.deadline, Some(Duration::from_secs(3)));
         assert!(settings.warnings[0].contains("--insecure"));

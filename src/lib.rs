@@ -35,11 +35,10 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::engine::{Fetch, Plan, RecordSink};
+use crate::engine::{Fetch, RecordSink};
 use crate::error::UsageError;
 use crate::fetch::Fetcher;
 use crate::output::{formatter, summary, FormatOptions, Output, Report, RunEnd};
-use crate::pace::Pacer;
 use crate::progress::Progress;
 use crate::record::Record;
 use crate::stats::{RunStats, Stop};
@@ -78,18 +77,7 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     for warning in settings.warnings.iter().chain(&loaded.warnings) {
         crate::stderr::say(&format!("gather: warning: {warning}"));
     }
-    let pacer = settings
-        .plan
-        .rate
-        .map(|per_second| Arc::new(Pacer::new(per_second)));
-    let fetcher = Arc::new(Fetcher::new(&settings.fetch, pacer.clone())?);
-    let plan = Plan {
-        concurrency: settings.plan.concurrency,
-        mode: settings.plan.mode,
-        per_host: settings.plan.per_host,
-        deadline: settings.plan.deadline,
-        pacer,
-    };
+    let fetcher = Arc::new(Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?);
     let targets = Arc::new(loaded.targets);
     let mut reports = Vec::new();
     for (kind, path) in &settings.output.reports {
@@ -117,7 +105,7 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         let run = engine::fetch_all(
             Arc::clone(&targets),
             fetcher,
-            &plan,
+            &settings.plan,
             interrupt,
             &mut output,
             &progress,

@@ -22,6 +22,11 @@ impl Pacer {
         }
     }
 
+    /// The time between two starts.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
     /// Reserves the next start: now if the last one was a period ago or more,
     /// else one period after the last. Callers sleep until the time returned.
     pub fn reserve(&self) -> Instant {
