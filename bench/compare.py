@@ -14,6 +14,9 @@ import tempfile
 import time
 
 GATHER = os.environ["GATHER"]
+# Another build of gather to run beside this one (the `lists` workload), e.g.
+# BASELINE=/tmp/gather-main bench/compare.sh lists
+BASELINE = os.environ.get("BASELINE")
 BASE = os.environ["BASE"]  # the bench server, e.g. http://127.0.0.1:PORT
 RUNS = int(os.environ.get("RUNS", "5"))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -192,6 +195,65 @@ def scaling():
     table("Cost by list length (small pages, -j 64)", rows, ["URLs", "wall", "requests/s", "peak RSS", "exit"])
 
 
+def lines_file(name, count):
+    """A list of `count` small-page URLs, written line by line (never held whole)."""
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        for start in range(0, count, 100_000):
+            f.write("".join(f"{BASE}/small/{i}\n" for i in range(start, min(count, start + 100_000))))
+    return path
+
+
+def stream_latency(count=50, every=0.1):
+    """Seconds from writing a line into `gather --stream` to its record coming out,
+    for a producer that writes one line every `every` seconds."""
+    proc = subprocess.Popen(
+        [GATHER, "--stream", "-q", "-n", "0", "--format", "jsonl"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    waits = []
+    for i in range(count):
+        start = time.perf_counter()
+        proc.stdin.write(f"{BASE}/small/{i}\n")
+        proc.stdin.flush()
+        proc.stdout.readline()
+        waits.append(time.perf_counter() - start)
+        time.sleep(every)
+    proc.stdin.close()
+    proc.wait()
+    return waits
+
+
+def lists():
+    """Memory against the list's length, for a file and for --stream, and how soon a
+    streamed record comes out."""
+    rows = []
+    for count in (1_000_000, 10_000_000):
+        path = lines_file(f"lines-{count}.txt", count)
+        flags = ["-q", "-n", "0", "-j", "64"]
+        commands = {"gather -i FILE": [GATHER, *flags, "-i", path]}
+        if BASELINE:
+            commands["baseline -i FILE"] = [BASELINE, *flags, "-i", path]
+        commands["cat FILE | gather --stream"] = [
+            "sh", "-c", 'list=$1; shift; cat "$list" | "$0" --stream "$@"', GATHER, path, *flags,
+        ]
+        runs = RUNS if count <= 1_000_000 else 1
+        results = interleaved(commands, runs=runs)
+        base = results["gather -i FILE"][0]
+        for label, (secs, rss, codes) in results.items():
+            ratio = "–" if label == "gather -i FILE" else f"{secs / base:.3f}× gather -i FILE"
+            rows.append((f"{count:,}", label, f"{secs:.2f} s", ratio, mib(rss), codes))
+        os.remove(path)
+    table(f"Lists by length, small pages, -n 0 -j 64 (median of {RUNS} at 1M, 1 run at 10M)", rows,
+          ["URLs", "command", "wall", "against -i FILE", "peak RSS", "exit"])
+    waits = sorted(stream_latency())
+    table(
+        "gather --stream fed one line every 100 ms (50 lines): line written to record out",
+        [(f"{statistics.median(waits) * 1000:.1f} ms", f"{waits[-1] * 1000:.1f} ms")],
+        ["median", "max"],
+    )
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     for name, workload in [
@@ -200,6 +262,7 @@ if __name__ == "__main__":
         ("latency", latency_bound),
         ("single", single_url),
         ("scaling", scaling),
+        ("lists", lists),
     ]:
         if not only or name in only:
             workload()

@@ -6,7 +6,8 @@
 # and prints Markdown tables of medians and ratios.
 #
 #   bench/compare.sh                 # every workload, 5 runs each
-#   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling
+#   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling lists
+#   BASELINE=/tmp/gather-old bench/compare.sh lists   # beside another build of gather
 #
 # Peers on Debian/Ubuntu: apt-get install wrk wget2 curl time; pip install aiohttp;
 # cargo install lychee --locked

@@ -30,8 +30,14 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// The exit codes, for `--help` and the man page's EXIT STATUS.
 pub const EXIT_CODES: [(&str, &str); 5] = [
     ("0", "every URL was fetched and its status accepted"),
-    ("1", "at least one URL failed (or gather could not write its output)"),
-    ("2", "usage or input error: bad flags, bad URLs, an unreadable or empty list; nothing is fetched"),
+    (
+        "1",
+        "at least one URL failed (or gather could not write its output)",
+    ),
+    (
+        "2",
+        "usage or input error: bad flags, a bad URL or list line, an unreadable or empty list",
+    ),
     ("130", "interrupted (Ctrl-C)"),
     ("143", "terminated (SIGTERM)"),
 ];
@@ -97,6 +103,17 @@ pub struct Cli {
         help_heading = "Input"
     )]
     pub inputs: Vec<PathBuf>,
+
+    /// Start each URL as its line arrives, for lists piped from another program
+    ///
+    /// Without it, every list is checked whole before anything is fetched (a bad line
+    /// is exit 2 with nothing sent), and stdin is read to its end first. With it,
+    /// stdin and lists are read as lines arrive and each record is written as soon as
+    /// it and those before it are done; a line that is not a URL gets a failed record
+    /// of kind "input" in its place, and the run exits 2 at the end (at once without
+    /// -k).
+    #[arg(long, help_heading = "Input")]
+    pub stream: bool,
 
     /// Fetch only shard K of N (K from 1 to N): every Nth URL starting with the Kth,
     /// so N machines can share one list.

@@ -140,6 +140,7 @@ impl Settings {
                 lists: cli.inputs,
                 stdin_is_terminal: terminals.stdin,
                 shard: cli.shard,
+                stream: cli.stream,
             },
             fetch: FetchSettings {
                 chars: cli.chars,

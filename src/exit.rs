@@ -53,10 +53,14 @@ impl ExitCode {
         match stats.stop {
             Stop::Signal(Signal::Interrupt) => ExitCode::Interrupted,
             Stop::Signal(Signal::Terminate) => ExitCode::Terminated,
-            Stop::FailFast(_) | Stop::Deadline => ExitCode::Failure,
             // The reader took what it wanted (`| head -1`): a quiet, successful end,
             // whatever records happened to be done by then.
             Stop::OutputClosed => ExitCode::Success,
+            // A bad line of a stream is an input error like one found before the run.
+            Stop::FailFast(_) | Stop::Deadline | Stop::Finished if stats.input_errors > 0 => {
+                ExitCode::Usage
+            }
+            Stop::FailFast(_) | Stop::Deadline => ExitCode::Failure,
             Stop::Finished if stats.failed > 0 => ExitCode::Failure,
             Stop::Finished => ExitCode::Success,
         }

@@ -35,14 +35,14 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::engine::{Fetch, RecordSink};
+use crate::engine::{Fetch, RecordSink, RunError, Window};
 use crate::error::UsageError;
 use crate::fetch::Fetcher;
 use crate::output::{formatter, summary, FormatOptions, Output, Report, RunEnd};
 use crate::progress::Progress;
 use crate::record::Record;
 use crate::stats::{RunStats, Stop};
-use crate::targets::{Target, TargetList};
+use crate::targets::Target;
 
 impl Fetch for Fetcher {
     fn fetch(
@@ -78,7 +78,7 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         crate::stderr::say(&format!("gather: warning: {warning}"));
     }
     let fetcher = Arc::new(Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?);
-    let targets = Arc::new(loaded.targets);
+    let mut window = Window::new(loaded.feed);
     let mut reports = Vec::new();
     for (kind, path) in &settings.output.reports {
         // Plain options for files: no terminal escaping, no step summary twice.
@@ -92,32 +92,50 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         })?;
         reports.push(report);
     }
-    let progress = Progress::new(targets.len(), settings.progress);
+    let progress = Progress::new(window.total(), settings.progress);
     let format = formatter(settings.output.format, &settings.output.options);
     let mut output = Output::new(progress.above_the_bar(stdout), format).with_reports(reports);
     output.begin().context("could not write the output")?;
     let mut stats = if output.is_closed() {
-        let mut stats = RunStats::new(targets.len());
+        let mut stats = RunStats::new(window.total().unwrap_or(0));
         stats.stop = Stop::OutputClosed;
         stats
     } else {
         let interrupt = signals::wait_for_signal();
         let run = engine::fetch_all(
-            Arc::clone(&targets),
+            &mut window,
             fetcher,
             &settings.plan,
             interrupt,
             &mut output,
             &progress,
         );
-        run.await.context("could not write the output")?
+        match run.await {
+            Ok(stats) => stats,
+            Err(RunError::Output(err)) => {
+                return Err(anyhow::Error::new(err).context("could not write the output"))
+            }
+            Err(RunError::List(err)) => {
+                progress.clear();
+                return Err(UsageError::Invalid(err.to_string()).into());
+            }
+        }
     };
     progress.clear();
-    let end = RunEnd {
-        stats: &stats,
-        targets: &targets,
-    };
+    if stats.total == 0 && settings.input.stream {
+        match settings.input.shard {
+            Some(shard) => crate::stderr::say(&format!(
+                "gather: warning: shard {shard} holds none of the stream's URLs"
+            )),
+            None => {
+                let held = "the input held no URL (only blank or # comment lines)";
+                return Err(UsageError::Empty(held.to_string()).into());
+            }
+        }
+    }
+    let end = RunEnd::new(&stats, Box::new(window.rest(stats.emitted)));
     let warnings = output.finish(&end).context("could not write the output")?;
+    drop(end);
     for warning in warnings {
         crate::stderr::say(&format!("gather: warning: {warning}"));
     }
@@ -128,11 +146,11 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
     if settings.summary && settings.stdout_is_terminal && stats.emitted > 0 {
         crate::stderr::say("");
     }
-    report(&stats, &targets, output.digest(), settings.summary);
+    report(&stats, output.digest(), settings.summary);
     Ok(stats)
 }
 
-fn report(stats: &RunStats, targets: &TargetList, digest: &summary::Digest, show_summary: bool) {
+fn report(stats: &RunStats, digest: &summary::Digest, show_summary: bool) {
     if stats.stop == Stop::OutputClosed {
         return;
     }
@@ -146,10 +164,19 @@ fn report(stats: &RunStats, targets: &TargetList, digest: &summary::Digest, show
             crate::stderr::say(&line);
         }
     }
-    if let Some(record) = &stats.first_failure {
+    if let (Some(record), Some(target)) = (&stats.first_failure, &stats.first_failure_target) {
         crate::stderr::say(&format!(
             "gather: failed: {}",
-            summary::failure_line(&targets.get(record.index), record)
+            summary::failure_line(&target.view(), record)
+        ));
+    }
+    if stats.input_errors > 0 {
+        let lines = match stats.input_errors {
+            1 => "1 line of the input is not a URL: its record has".to_string(),
+            count => format!("{count} lines of the input are not URLs: their records have"),
+        };
+        crate::stderr::say(&format!(
+            "gather: {lines} kind \"input\" and the exit status is 2; fix the list and run again"
         ));
     }
     if let Some(line) = summary::stop_line(stats) {

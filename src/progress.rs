@@ -27,8 +27,8 @@ pub enum ProgressMode {
 pub struct Pulse<'a> {
     /// URLs finished.
     pub done: usize,
-    /// URLs in the run.
-    pub total: usize,
+    /// URLs in the run, if known (not with `--stream`).
+    pub total: Option<usize>,
     /// URLs failed so far.
     pub failed: usize,
     /// The request in flight the longest, and for how long.
@@ -43,28 +43,35 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress over `total` URLs, shown as `mode` says.
-    pub fn new(total: usize, mode: ProgressMode) -> Progress {
+    /// Progress over `total` URLs (`None`: a stream, no total), shown as `mode` says.
+    pub fn new(total: Option<usize>, mode: ProgressMode) -> Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(
+                total.map(|total| total as u64),
+                ProgressDrawTarget::stderr(),
+            );
             // {wide_bar} fits the bar to the terminal; the rate is a whole number,
-            // and no ETA is shown before the first URL is done.
-            let style =
-                ProgressStyle::with_template("{spinner} {pos}/{len} {wide_bar} {msg}{rate}")
-                    .map(|style| {
-                        style.with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+            // and no ETA is shown before the first URL is done, nor without a total.
+            let template = match total {
+                Some(_) => "{spinner} {pos}/{len} {wide_bar} {msg}{rate}",
+                None => "{spinner} {pos} done, {msg}{rate}",
+            };
+            let with_eta = total.is_some();
+            let style = ProgressStyle::with_template(template)
+                .map(|style| {
+                    style.with_key(
+                        "rate",
+                        move |state: &ProgressState, w: &mut dyn fmt::Write| {
                             if state.pos() > 0 {
-                                let _ = write!(
-                                    w,
-                                    " {}/s ETA {}",
-                                    thousands(state.per_sec()),
-                                    HumanDuration(state.eta())
-                                );
+                                let _ = write!(w, " {}/s", thousands(state.per_sec()));
+                                if with_eta {
+                                    let _ = write!(w, " ETA {}", HumanDuration(state.eta()));
+                                }
                             }
-                        })
-                    })
-                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+                        },
+                    )
+                })
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message("0 failed");
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -110,10 +117,11 @@ impl Progress {
 
     /// Writes one heartbeat line: counts and the slowest request in flight.
     pub fn heartbeat(&self, pulse: &Pulse) {
-        let mut line = format!(
-            "gather: {}/{} done, {} failed",
-            pulse.done, pulse.total, pulse.failed
-        );
+        let mut line = match pulse.total {
+            Some(total) => format!("gather: {}/{total} done", pulse.done),
+            None => format!("gather: {} done", pulse.done),
+        };
+        line.push_str(&format!(", {} failed", pulse.failed));
         if let Some((target, waited)) = pulse.slowest {
             line.push_str(&format!(
                 "; slowest in flight: {} ({}, {})",

@@ -171,6 +171,9 @@ pub enum Failure {
     /// Anything else the HTTP exchange reported.
     #[error("request failed: {0}")]
     Request(String),
+    /// A line of a `--stream` list that is not a URL; nothing was fetched for it.
+    #[error("bad input line: {0}")]
+    Input(String),
 }
 
 impl Failure {
@@ -207,6 +210,7 @@ impl Failure {
             Failure::Deadline => "deadline",
             Failure::Interrupted => "interrupted",
             Failure::Request(_) => "request",
+            Failure::Input(_) => "input",
         }
     }
 }

@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::record::Record;
 use crate::signals::Signal;
+use crate::targets::TargetBuf;
 
 /// Why the run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +27,7 @@ pub enum Stop {
 /// What a run did, for the summary and the exit code.
 #[derive(Debug, Clone)]
 pub struct RunStats {
-    /// URLs in the input.
+    /// URLs in the input (with `--stream`, as many as were read).
     pub total: usize,
     /// Records that succeeded.
     pub ok: usize,
@@ -38,6 +41,10 @@ pub struct RunStats {
     pub stop: Stop,
     /// The failure that stopped a fail-fast run.
     pub first_failure: Option<Record>,
+    /// Its URL and where it came from.
+    pub first_failure_target: Option<Arc<TargetBuf>>,
+    /// Records of lines of a `--stream` list that are not URLs.
+    pub input_errors: usize,
     /// URLs the deadline cut off (counted in `failed` too).
     pub cut_off: usize,
     /// Wall time of the run.
@@ -55,6 +62,8 @@ impl RunStats {
             emitted_ok: 0,
             stop: Stop::Finished,
             first_failure: None,
+            first_failure_target: None,
+            input_errors: 0,
             cut_off: 0,
             elapsed: Duration::ZERO,
         }

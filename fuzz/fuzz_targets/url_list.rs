@@ -5,15 +5,18 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut targets = gather::targets::TargetList::default();
     let mut bad = Vec::new();
-    gather::targets::read_list(data, "fuzz.txt", &mut targets, &mut bad)
+    let mut position = 0;
+    let held = gather::targets::read_list(data, "fuzz.txt".into(), &mut position, &mut bad)
         .expect("reading from memory cannot fail");
     let lines = data.split(|&b| b == b'\n').count();
-    assert!(targets.len() + bad.len() <= lines);
+    assert_eq!(held.len(), position);
+    assert!(held.len() + bad.len() <= lines);
     let mut previous = 0;
-    for target in targets.iter() {
+    for target in held.iter() {
+        let target = target.view();
         assert!(target.url.starts_with("http://") || target.url.starts_with("https://"));
+        assert!(target.parsed.is_some(), "a held URL parses again");
         let line = target.origin.line();
         assert!(
             line > previous && line <= lines,

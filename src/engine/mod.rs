@@ -4,6 +4,7 @@
 
 mod reorder;
 mod schedule;
+mod window;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,9 +20,10 @@ use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
 use crate::signals::Signal;
 use crate::stats::{RunStats, Stop};
-use crate::targets::{Target, TargetList};
+use crate::targets::{ListError, Target, TargetBuf};
 use reorder::ReorderBuffer;
 use schedule::Scheduler;
+pub use window::{Window, LOOKAHEAD};
 
 /// Records that may wait for a slow head before launching stops: enough that a
 /// slow first URL does not stall the rest, small enough that memory stays flat.
@@ -31,6 +33,17 @@ pub const REORDER_WINDOW: usize = 4096;
 pub const REORDER_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// How often a heartbeat line is written to a stderr that is not a terminal.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Why a run could not go on; a URL's failure is a record, never this.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Writing the records failed.
+    #[error("could not write the output: {0}")]
+    Output(#[from] io::Error),
+    /// A list could not be read to its end as it was checked.
+    #[error(transparent)]
+    List(#[from] ListError),
+}
 
 /// Fetches one URL into its record; every failure is data in the record.
 pub trait Fetch: Send + Sync + 'static {
@@ -72,22 +85,23 @@ pub struct Plan {
     pub pacer: Option<Arc<Pacer>>,
 }
 
-/// Fetches every target within `plan`, writing records to `sink` in input order as
-/// soon as each one and all before it are done. Ends early at the first failure
-/// (fail-fast), at the deadline, when `interrupt` resolves, or when the sink's
-/// reader goes away.
+/// Fetches every entry of `window`'s feed within `plan`, writing records to
+/// `sink` in input order as soon as each one and all before it are done. Ends
+/// early at the first failure (fail-fast), at the deadline, when `interrupt`
+/// resolves, or when the sink's reader goes away. A stream's entries start as
+/// they arrive.
 pub async fn fetch_all<F: Fetch>(
-    targets: Arc<TargetList>,
+    window: &mut Window,
     fetcher: Arc<F>,
     plan: &Plan,
     interrupt: impl Future<Output = Signal>,
     sink: &mut dyn RecordSink,
     progress: &Progress,
-) -> io::Result<RunStats> {
+) -> Result<RunStats, RunError> {
     let started = Instant::now();
     let mut run = Run {
-        stats: RunStats::new(targets.len()),
-        targets: &targets,
+        stats: RunStats::new(window.total().unwrap_or(0)),
+        window,
         plan,
         sink,
         progress,
@@ -97,28 +111,41 @@ pub async fn fetch_all<F: Fetch>(
         unflushed: false,
     };
     let mut in_flight = JoinSet::new();
-    let mut scheduler = Scheduler::new(&targets, plan.per_host);
-    let window = REORDER_WINDOW.max(plan.concurrency);
+    let mut scheduler = Scheduler::new(plan.per_host);
+    let reorder_window = REORDER_WINDOW.max(plan.concurrency);
     // Without a deadline this never fires: the branch below is disabled.
     let deadline = sleep_until(started + plan.deadline.unwrap_or(Duration::ZERO));
     let mut heartbeat = interval_at(started + HEARTBEAT_EVERY, HEARTBEAT_EVERY);
     tokio::pin!(interrupt, deadline);
 
     'run: loop {
+        let may_start = run.reorder.next_index() + reorder_window;
+        run.window.fill(may_start + LOOKAHEAD)?;
         while in_flight.len() < plan.concurrency && run.reorder.text_bytes() < REORDER_MAX_BYTES {
-            let Some(index) = scheduler.next(run.reorder.next_index() + window) else {
+            let Some(index) = scheduler.next(may_start.min(run.window.end()), run.window) else {
                 break;
             };
-            let targets = Arc::clone(&targets);
+            let (entry, origin_recurs) = run.window.start(index);
             let fetcher = Arc::clone(&fetcher);
             // Reserved here, in the order URLs are launched, so they start in that
             // order rather than racing each other for the next start.
-            let start = plan.pacer.as_ref().map(|pacer| pacer.reserve());
+            let start = plan
+                .pacer
+                .as_ref()
+                .filter(|_| entry.bad().is_none())
+                .map(|pacer| pacer.reserve());
             in_flight.spawn(async move {
+                if let Some(bad) = entry.bad() {
+                    return Record::new(index, Err(Failure::Input(bad.reason.clone())));
+                }
                 if let Some(start) = start {
                     tokio::time::sleep_until(start).await;
                 }
-                fetcher.fetch(index, &targets.get(index)).await
+                let target = Target {
+                    origin_recurs,
+                    ..entry.view()
+                };
+                fetcher.fetch(index, &target).await
             });
             if run.tracks_start_times {
                 run.started_at.insert(index, Instant::now());
@@ -127,6 +154,10 @@ pub async fn fetch_all<F: Fetch>(
         // Flush once per wake-up, only before waiting: records stream out as soon
         // as the engine would otherwise sit idle, with one write for the batch.
         if !run.flush()? {
+            break;
+        }
+        let waits_for_stream = run.window.waits_for_stream(may_start);
+        if in_flight.is_empty() && !waits_for_stream {
             break;
         }
         let joined = tokio::select! {
@@ -155,7 +186,11 @@ pub async fn fetch_all<F: Fetch>(
                 run.heartbeat();
                 continue;
             }
-            joined = in_flight.join_next() => joined,
+            read = run.window.wait(), if waits_for_stream => {
+                read?;
+                continue;
+            }
+            joined = in_flight.join_next(), if !in_flight.is_empty() => joined,
         };
         let Some(mut joined) = joined else {
             break;
@@ -164,7 +199,7 @@ pub async fn fetch_all<F: Fetch>(
             // A fetch task never panics by design; if one did, the run cannot vouch
             // for its record, so report it as an error rather than inventing one.
             let record = joined.map_err(io::Error::other)?;
-            scheduler.finished(record.index);
+            scheduler.finished(record.index, run.window);
             if !run.complete(record)? {
                 break 'run;
             }
@@ -179,6 +214,10 @@ pub async fn fetch_all<F: Fetch>(
     if run.stats.stop != Stop::OutputClosed {
         run.flush()?;
     }
+    if run.window.total().is_none() {
+        // A stream's length is what was read of it.
+        run.stats.total = run.window.end();
+    }
     run.stats.elapsed = started.elapsed();
     Ok(run.stats)
 }
@@ -186,7 +225,7 @@ pub async fn fetch_all<F: Fetch>(
 /// The state of one run that the completion handling needs.
 struct Run<'a> {
     stats: RunStats,
-    targets: &'a TargetList,
+    window: &'a mut Window,
     plan: &'a Plan,
     sink: &'a mut dyn RecordSink,
     progress: &'a Progress,
@@ -212,15 +251,23 @@ impl Run<'_> {
         } else {
             self.stats.ok += 1;
         }
+        if matches!(record.outcome, Err(Failure::Input(_))) {
+            self.stats.input_errors += 1;
+        }
         let failure = (failed && self.plan.mode == Mode::FailFast).then(|| record.clone());
+        if let Some(failure) = &failure {
+            // Kept beyond the window, for the report at the end of the run.
+            self.stats.first_failure_target = Some(Arc::clone(self.window.get(failure.index)));
+        }
         self.reorder.insert(record);
-        let (targets, sink) = (self.targets, &mut *self.sink);
+        let (window, sink) = (&*self.window, &mut *self.sink);
         let stop_at_failure = self.plan.mode == Mode::FailFast;
         let mut emitted_ok = 0;
         let count = self.reorder.emit_ready(stop_at_failure, |record| {
             emitted_ok += usize::from(record.is_ok());
-            sink.emit(&targets.get(record.index), record)
+            sink.emit(&window.get(record.index).view(), record)
         })?;
+        self.window.release(self.reorder.next_index());
         self.stats.emitted += count;
         self.stats.emitted_ok += emitted_ok;
         self.unflushed |= count > 0;
@@ -252,15 +299,30 @@ impl Run<'_> {
 
     /// The run was cut short (the deadline, an interrupt): every URL without a
     /// record gets one failed with `why`, in its place.
-    fn cut_off(&mut self, why: Failure) -> io::Result<()> {
-        let started_at = &self.started_at;
-        let missed = |index| cut_off_record(index, started_at.get(&index), why.clone());
-        let (targets, sink) = (self.targets, &mut *self.sink);
+    /// A listed input's unread URLs get theirs too; a stream's only as far as
+    /// it has been written, since waiting for more would not end the run.
+    fn cut_off(&mut self, why: Failure) -> Result<(), RunError> {
+        let (window, started_at) = (&*self.window, &self.started_at);
+        let missed = |index| {
+            let entry: &TargetBuf = window.get(index);
+            cut_off_record(index, entry, started_at.get(&index), why.clone())
+        };
+        let sink = &mut *self.sink;
         let mut emitted_ok = 0;
-        let (emitted, made) = self.reorder.emit_all(targets.len(), missed, |record| {
+        let (mut emitted, mut made) = self.reorder.emit_all(window.end(), missed, |record| {
             emitted_ok += usize::from(record.is_ok());
-            sink.emit(&targets.get(record.index), record)
+            sink.emit(&window.get(record.index).view(), record)
         })?;
+        let mut index = self.window.end();
+        self.window.release(index);
+        while !sink.closed() {
+            let Some(entry) = self.window.read_past()? else {
+                break;
+            };
+            let record = cut_off_record(index, &entry, None, why.clone());
+            sink.emit(&entry.view(), &record)?;
+            (index, emitted, made) = (index + 1, emitted + 1, made + 1);
+        }
         self.unflushed |= emitted > 0;
         self.stats.emitted += emitted;
         self.stats.emitted_ok += emitted_ok;
@@ -277,10 +339,10 @@ impl Run<'_> {
             .started_at
             .iter()
             .min_by_key(|(_, at)| **at)
-            .map(|(index, at)| (self.targets.get(*index), at.elapsed()));
+            .map(|(index, at)| (self.window.get(*index).view(), at.elapsed()));
         self.progress.heartbeat(&Pulse {
             done: self.stats.ok + self.stats.failed,
-            total: self.stats.total,
+            total: self.window.total(),
             failed: self.stats.failed,
             slowest,
         });
@@ -288,8 +350,17 @@ impl Run<'_> {
 }
 
 /// The record of a URL the run was cut off before, in flight (started) or never
-/// started.
-fn cut_off_record(index: usize, started: Option<&Instant>, why: Failure) -> Record {
+/// started. A bad line of a stream keeps its own failure.
+fn cut_off_record(
+    index: usize,
+    entry: &TargetBuf,
+    started: Option<&Instant>,
+    why: Failure,
+) -> Record {
+    let why = match entry.bad() {
+        Some(bad) => Failure::Input(bad.reason.clone()),
+        None => why,
+    };
     Record {
         elapsed: started.map_or(Duration::ZERO, Instant::elapsed),
         attempts: u32::from(started.is_some()),

@@ -118,12 +118,12 @@ fn plan(mode: Mode, concurrency: usize) -> Plan {
     }
 }
 
-fn targets(count: usize) -> Arc<TargetList> {
+fn targets(count: usize) -> Window {
     let urls: Vec<String> = (0..count)
         .map(|i| format!("http://h{}.example/{i}", i % 3))
         .collect();
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
-    Arc::new(crate::targets::list_of(&urls))
+    Window::new(crate::targets::feed_of(&urls))
 }
 
 /// Runs the engine over `fetch`'s pages with `plan`, interrupted by `interrupt`.
@@ -133,11 +133,18 @@ async fn run_with(
     sink: &mut Collect,
     interrupt: impl Future<Output = Signal>,
 ) -> RunStats {
-    let progress = Progress::new(fetch.pages.len(), ProgressMode::Off);
-    let list = targets(fetch.pages.len());
-    fetch_all(list, Arc::clone(fetch), plan, interrupt, sink, &progress)
-        .await
-        .unwrap()
+    let progress = Progress::new(Some(fetch.pages.len()), ProgressMode::Off);
+    let mut window = targets(fetch.pages.len());
+    fetch_all(
+        &mut window,
+        Arc::clone(fetch),
+        plan,
+        interrupt,
+        sink,
+        &progress,
+    )
+    .await
+    .unwrap()
 }
 
 async fn run(pages: Vec<Page>, plan: &Plan) -> (RunStats, Collect, Arc<FakeFetch>) {

@@ -10,6 +10,7 @@ mod request;
 mod timing;
 mod tls;
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -241,7 +242,11 @@ impl Fetcher {
         target: &Target<'_>,
         learned: &mut Attempt,
     ) -> Result<(String, Response), Failure> {
-        let mut url = Url::parse(target.url).map_err(|err| invalid_url(&err))?;
+        // Parsed once, when the list was read; owned only after a redirect.
+        let mut url: Cow<'_, Url> = match target.parsed {
+            Some(url) => Cow::Borrowed(url),
+            None => Cow::Owned(Url::parse(target.url).map_err(|err| invalid_url(&err))?),
+        };
         // Credentials written in the URL, as reqwest turned them into a header.
         let mut url_credentials: Option<HeaderValue> = None;
         // Whether a redirect has left the origin the credentials were for.
@@ -251,7 +256,7 @@ impl Fetcher {
             let headers = self.hop_headers(url_credentials.as_ref(), target, left_origin);
             let request = self
                 .client
-                .get(url.clone())
+                .get(url.as_ref().clone())
                 .headers(headers)
                 .build()
                 .map_err(|err| invalid_url(&err))?;
@@ -301,7 +306,7 @@ impl Fetcher {
             left_origin |= redirect::leaves_origin(&url, &next);
             drain(response).await;
             learned.final_url = Some(next.clone()).filter(|next| next.as_str() != target.url);
-            url = next;
+            url = Cow::Owned(next);
         };
         let status = response.status().as_u16();
         if !self.accept.contains(status) {
@@ -552,7 +557,7 @@ mod tests {
         drop(listener);
         let list = crate::targets::list_of(&[&url]);
         let fetcher = Fetcher::new(&settings(), None).unwrap();
-        let record = fetcher.fetch(0, &list.get(0)).await;
+        let record = fetcher.fetch(0, &list[0].view()).await;
         assert_eq!(record.outcome.as_ref().unwrap_err().kind(), "connect");
         let cause = record.cause.expect("the failure keeps its cause");
         let reqwest = cause

@@ -137,8 +137,8 @@ impl Format for Github {
     }
 
     fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
-        if let Some(record) = run.unreported_failure() {
-            self.annotate(out, &run.targets.get(record.index), record)?;
+        if let (Some(record), Some(target)) = (run.unreported_failure(), run.failure_target()) {
+            self.annotate(out, &target, record)?;
         }
         // A summary that cannot be written must not hide the records: it is a warning.
         if let Err(err) = self.write_summary(run) {

@@ -19,9 +19,18 @@ pub struct Junit {
     tests: usize,
     failures: usize,
     skipped: usize,
+    failure_written: bool,
 }
 
 impl Junit {
+    /// The failure that stopped a fail-fast run, if the output did not reach it.
+    fn add_failure(&mut self, run: &RunEnd) {
+        self.failure_written = true;
+        if let (Some(record), Some(target)) = (run.unreported_failure(), run.failure_target()) {
+            self.add_record(&target, record);
+        }
+    }
+
     fn add_record(&mut self, target: &Target<'_>, record: &Record) {
         let f = Fields::new(target, record);
         self.tests += 1;
@@ -105,19 +114,21 @@ impl Format for Junit {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
-        let why = skip_reason(run);
-        let failure = run.unreported_failure();
-        let mut failure_written = false;
-        for (index, target) in run.unreported() {
-            if let Some(record) = failure.filter(|r| !failure_written && r.index < index) {
-                self.add_record(&run.targets.get(record.index), record);
-                failure_written = true;
-            }
-            self.add_skipped(&target, why);
+    fn wants_unreached(&self) -> bool {
+        true
+    }
+
+    fn unreached(&mut self, index: usize, target: &Target<'_>, run: &RunEnd) {
+        // The failure that stopped the run goes in its place among the skipped.
+        if !self.failure_written && run.unreported_failure().is_some_and(|r| r.index < index) {
+            self.add_failure(run);
         }
-        if let Some(record) = failure.filter(|_| !failure_written) {
-            self.add_record(&run.targets.get(record.index), record);
+        self.add_skipped(target, skip_reason(run));
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, run: &RunEnd) -> io::Result<()> {
+        if !self.failure_written {
+            self.add_failure(run);
         }
         let secs = run.stats.elapsed.as_secs_f64();
         let counts = format!(

@@ -11,12 +11,14 @@ mod terminal;
 mod text;
 mod tsv;
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::record::Record;
 use crate::stats::RunStats;
-use crate::targets::{Target, TargetList};
+use crate::targets::{Target, TargetBuf};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,24 +79,41 @@ pub struct FormatOptions {
     pub step_summary: Option<PathBuf>,
 }
 
+/// The URLs a run did not reach, with their run index, in input order.
+pub type Unreached<'a> = Box<dyn Iterator<Item = (usize, Arc<TargetBuf>)> + 'a>;
+
 /// The whole run, for formats that write something at the end.
 pub struct RunEnd<'a> {
     /// What happened.
     pub stats: &'a RunStats,
-    /// Every URL of the run, in input order.
-    pub targets: &'a TargetList,
+    /// The URLs that got no record in the output, read when asked for.
+    unreached: RefCell<Unreached<'a>>,
 }
 
-impl RunEnd<'_> {
+impl<'a> RunEnd<'a> {
+    /// The end of a run that did what `stats` says and did not reach `unreached`.
+    pub fn new(stats: &'a RunStats, unreached: Unreached<'a>) -> RunEnd<'a> {
+        RunEnd {
+            stats,
+            unreached: RefCell::new(unreached),
+        }
+    }
+
     /// The URLs that got no record in the output (cancelled, not started, or done
     /// after a gap), except the failure that stopped the run, if it is among them.
-    pub fn unreported(&self) -> impl Iterator<Item = (usize, Target<'_>)> {
+    /// They can be read once: [`Output::finish`] hands them to every format.
+    fn unreported(&self) -> impl Iterator<Item = (usize, Arc<TargetBuf>)> + use<'_, 'a> {
         let failure = self.unreported_failure().map(|r| r.index);
-        self.targets
-            .iter()
-            .enumerate()
-            .skip(self.stats.emitted)
+        std::iter::from_fn(move || self.unreached.borrow_mut().next())
             .filter(move |(index, _)| Some(*index) != failure)
+    }
+
+    /// The URL of the failure that stopped a fail-fast run.
+    pub fn failure_target(&self) -> Option<Target<'_>> {
+        self.stats
+            .first_failure_target
+            .as_deref()
+            .map(TargetBuf::view)
     }
 
     /// The failure that stopped a fail-fast run, if the output did not reach it.
@@ -119,6 +138,12 @@ pub trait Format {
         target: &Target<'_>,
         record: &Record,
     ) -> io::Result<()>;
+    /// True if the format lists the URLs the output did not reach.
+    fn wants_unreached(&self) -> bool {
+        false
+    }
+    /// Takes one URL the output did not reach, in input order, before `finish`.
+    fn unreached(&mut self, _index: usize, _target: &Target<'_>, _run: &RunEnd) {}
     /// Writes whatever comes after the last record.
     fn finish(&mut self, _out: &mut dyn Write, _run: &RunEnd) -> io::Result<()> {
         Ok(())
@@ -187,6 +212,19 @@ impl<W: Write> Output<W> {
 
     /// Writes the format's closing and flushes; returns the formats' warnings.
     pub fn finish(&mut self, run: &RunEnd) -> io::Result<Vec<String>> {
+        // Read once, for every format that wants them: a list file's rest is
+        // read from the file again.
+        let wanted = self.format.wants_unreached()
+            || self.reports.iter().any(|r| r.format.wants_unreached());
+        if wanted {
+            for (index, target) in run.unreported() {
+                let target = target.view();
+                self.format.unreached(index, &target, run);
+                for report in &mut self.reports {
+                    report.format.unreached(index, &target, run);
+                }
+            }
+        }
         let mut warnings = Vec::new();
         for report in &mut self.reports {
             let result = report

@@ -306,7 +306,7 @@ mod tests {
         let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
         let list = crate::targets::list_of(&urls);
         let mut digest = Digest::default();
-        for i in 0..25 {
+        for (i, target) in list.iter().enumerate() {
             let failed = i >= 12;
             let outcome = if failed {
                 Err(Failure::Status {
@@ -322,7 +322,7 @@ mod tests {
                 attempts: 1,
                 ..Record::new(i, outcome)
             };
-            digest.add(&list.get(i), &record);
+            digest.add(&target.view(), &record);
         }
         let failures = digest.failure_lines();
         assert_eq!(failures.len(), 11);

@@ -1,22 +1,19 @@
-//! Loading the URL list from arguments, files and stdin: read, validated, tagged
-//! with where each URL came from, then sharded.
+//! The first look at the input: every argument and list line is checked before
+//! anything is fetched (a bad one anywhere is exit 2), URLs are counted, and a
+//! [`Feed`] is set up to hand them to the engine. List files are read again by
+//! the feed rather than held; stdin and pipes, which cannot be read twice, are
+//! held compactly. With `--stream`, nothing is read ahead: see [`super::stream`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use url::Url;
-
-use super::{Origin, TargetList, ARGUMENT};
+use super::feed::{FileFacts, ListedFile, Segment};
+use super::lines::{bad, parse_url, Lines};
+use super::{Bad, Feed, Origin, TargetList};
 use crate::error::{BadLine, UsageError};
 use crate::shard::Shard;
-
-/// Lines longer than this are rejected rather than read whole: no URL is this long,
-/// and a list file with no newlines must not be slurped into memory as one line.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
-
-/// How much of a bad line an error message quotes.
-const QUOTE_CHARS: usize = 120;
 
 /// Where the URLs come from, as the command line said.
 #[derive(Debug, Clone, Default)]
@@ -29,19 +26,22 @@ pub struct Input {
     pub stdin_is_terminal: bool,
     /// Only this shard of the list.
     pub shard: Option<Shard>,
+    /// Read lists as lines arrive (`--stream`) instead of checking them whole first.
+    pub stream: bool,
 }
 
-/// The loaded list, and what is worth a warning about it.
+/// The checked input, ready to feed the engine, and what is worth a warning about it.
 #[derive(Debug)]
 pub struct Loaded {
     /// The URLs of this run, in input order.
-    pub targets: TargetList,
+    pub feed: Feed,
     /// Problems that do not stop the run.
     pub warnings: Vec<String>,
 }
 
-/// Reads every URL the input names; any bad entry, an unreadable list or an empty
-/// input is a usage error, reported before anything is fetched.
+/// Checks every URL the input names and sets up the feed; any bad entry, an
+/// unreadable list or an empty input is a usage error, reported before anything
+/// is fetched. With `--stream`, only the arguments are checked first.
 pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     let mut lists: Vec<ListSource> = input
         .lists
@@ -57,8 +57,37 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         }
         lists.push(ListSource::Stdin);
     }
-    let mut targets = collect(&input.urls, &lists)?;
-    if targets.is_empty() {
+    let mut bad = Vec::new();
+    let arguments = collect_arguments(&input.urls, &mut bad);
+    if input.stream {
+        if !bad.is_empty() {
+            return Err(UsageError::BadInput(bad));
+        }
+        let opened = lists
+            .into_iter()
+            .map(open_for_stream)
+            .collect::<Result<_, _>>()?;
+        let feed = super::stream::start(arguments, opened, input.shard);
+        return Ok(Loaded {
+            feed,
+            warnings: Vec::new(),
+        });
+    }
+    let mut segments = vec![Segment::Held(arguments)];
+    let mut position = input.urls.len();
+    for list in &lists {
+        let segment = scan(list, &mut position, &mut bad).map_err(|err| {
+            UsageError::Invalid(format!(
+                "cannot read the URL list {}: {err}; check the path given with -i",
+                list.name()
+            ))
+        })?;
+        segments.push(segment);
+    }
+    if !bad.is_empty() {
+        return Err(UsageError::BadInput(bad));
+    }
+    if position == 0 {
         let names: Vec<String> = lists.iter().map(ListSource::shown).collect();
         return Err(UsageError::Empty(format!(
             "{} held no URL (only blank or # comment lines)",
@@ -66,18 +95,108 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         )));
     }
     let mut warnings = Vec::new();
+    let mut total = position;
     if let Some(shard) = input.shard {
-        let listed = targets.len();
-        targets.retain_positions(|position| shard.holds(position));
-        if targets.is_empty() {
-            warnings.push(format!("shard {shard} holds none of the {listed} URLs"));
+        for segment in &mut segments {
+            if let Segment::Held(held) = segment {
+                held.retain_positions(|position| shard.holds(position));
+            }
+        }
+        total = held_by(shard, position);
+        if total == 0 {
+            warnings.push(format!("shard {shard} holds none of the {position} URLs"));
         }
     }
-    targets.mark_recurring_origins();
-    Ok(Loaded { targets, warnings })
+    Ok(Loaded {
+        feed: Feed::listed(segments, total, input.shard),
+        warnings,
+    })
 }
 
-/// A URL list named on the command line.
+/// How many of the positions 0..count `shard` holds.
+fn held_by(shard: Shard, count: usize) -> usize {
+    (count + shard.count - shard.number) / shard.count
+}
+
+/// The arguments, checked; each bad one goes to `bad`.
+fn collect_arguments(args: &[String], bad: &mut Vec<BadLine>) -> TargetList {
+    let mut targets = TargetList::new(None);
+    for (index, arg) in args.iter().enumerate() {
+        let origin = Origin::Argument(index + 1);
+        let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, index + 1, index));
+        if let Err(reason) = pushed {
+            bad.push(bad_line(&origin, arg, reason));
+        }
+    }
+    targets.shrink_to_fit();
+    targets
+}
+
+/// Reads one list through, checking every line. A regular file is only counted,
+/// to be read again by the feed; stdin and pipes are held.
+fn scan(list: &ListSource, position: &mut usize, bad: &mut Vec<BadLine>) -> io::Result<Segment> {
+    let name: Arc<str> = list.name().into();
+    let file = match list {
+        ListSource::Stdin => None,
+        ListSource::File(path) => Some(File::open(path)?),
+    };
+    let facts = file.as_ref().map(FileFacts::of).transpose()?;
+    match (file, facts) {
+        (Some(file), Some(facts)) if facts.is_regular() => {
+            let first_position = *position;
+            let mut lines = Lines::new(BufReader::new(&file));
+            while let Some((line, entry)) = lines.next_entry()? {
+                match entry {
+                    Ok(_) => *position += 1,
+                    Err(reason) => bad.push(reason.at(&name, line)),
+                }
+            }
+            Ok(Segment::File(ListedFile {
+                file,
+                name,
+                facts,
+                first_position,
+                urls: *position - first_position,
+            }))
+        }
+        (Some(file), _) => {
+            let held = read_list(BufReader::new(file), name, position, bad)?;
+            Ok(Segment::Held(held))
+        }
+        (None, _) => {
+            let held = read_list(io::stdin().lock(), name, position, bad)?;
+            Ok(Segment::Held(held))
+        }
+    }
+}
+
+/// Reads one list named `name` into memory: each URL goes to the returned list,
+/// numbered on from `position`, each bad line to `bad`.
+pub fn read_list(
+    reader: impl BufRead,
+    name: Arc<str>,
+    position: &mut usize,
+    bad: &mut Vec<BadLine>,
+) -> io::Result<TargetList> {
+    let mut held = TargetList::new(Some(Arc::clone(&name)));
+    let mut lines = Lines::new(reader);
+    while let Some((line, entry)) = lines.next_entry()? {
+        let pushed = entry.and_then(|url| {
+            held.push(&url, line, *position).map_err(|reason| Bad {
+                text: url.to_string(),
+                reason,
+            })
+        });
+        match pushed {
+            Ok(()) => *position += 1,
+            Err(reason) => bad.push(reason.at(&name, line)),
+        }
+    }
+    held.shrink_to_fit();
+    Ok(held)
+}
+
+/// A list named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListSource {
     /// Standard input (`-`).
@@ -112,162 +231,88 @@ impl ListSource {
     }
 }
 
-/// Gathers every URL from the arguments then the lists, in order, and rejects the
-/// whole input, naming every bad entry, if any entry is not a fetchable URL.
-pub fn collect(args: &[String], lists: &[ListSource]) -> Result<TargetList, UsageError> {
-    let mut targets = TargetList::default();
-    let mut bad = Vec::new();
-    for (index, arg) in args.iter().enumerate() {
-        let origin = Origin::Argument(index + 1);
-        let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, ARGUMENT, index + 1));
-        if let Err(reason) = pushed {
-            bad.push(bad_line(&origin, arg, reason));
-        }
-    }
-    for list in lists {
-        let name = list.name();
-        let result = match list {
-            ListSource::Stdin => read_list(io::stdin().lock(), &name, &mut targets, &mut bad),
-            ListSource::File(path) => File::open(path)
-                .and_then(|file| read_list(BufReader::new(file), &name, &mut targets, &mut bad)),
-        };
-        result.map_err(|err| {
+/// A list opened for `--stream`: its name, and a reader (`None` for stdin).
+pub(super) struct OpenedList {
+    pub name: Arc<str>,
+    pub file: Option<File>,
+}
+
+fn open_for_stream(list: ListSource) -> Result<OpenedList, UsageError> {
+    let file = match &list {
+        ListSource::Stdin => None,
+        ListSource::File(path) => Some(File::open(path).map_err(|err| {
             UsageError::Invalid(format!(
-                "cannot read the URL list {name}: {err}; check the path given with -i"
+                "cannot read the URL list {}: {err}; check the path given with -i",
+                list.name()
             ))
-        })?;
-    }
-    if !bad.is_empty() {
-        return Err(UsageError::BadInput(bad));
-    }
-    targets.shrink_to_fit();
-    Ok(targets)
+        })?),
+    };
+    Ok(OpenedList {
+        name: list.name().into(),
+        file,
+    })
 }
 
-/// Reads one list named `name`: trims each line, skips blanks and `#` comments,
-/// and adds the rest to `targets`, or to `bad` with the reason.
-pub fn read_list(
-    mut reader: impl BufRead,
-    name: &str,
-    targets: &mut TargetList,
-    bad: &mut Vec<BadLine>,
-) -> io::Result<()> {
-    let list = targets.add_list(name);
-    let mut buf = Vec::new();
-    let mut line_number = 0;
-    while let Some(too_long) = read_line_bounded(&mut reader, &mut buf, MAX_LINE_BYTES)? {
-        line_number += 1;
-        let origin = Origin::Line {
-            list: name,
-            line: line_number,
-        };
-        let mut bytes = buf.as_slice();
-        if line_number == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+impl Bad {
+    /// This bad line as an input error at `list:line`.
+    fn at(self, list: &str, line: usize) -> BadLine {
+        BadLine {
+            place: Origin::Line { list, line }.to_string(),
+            text: self.text,
+            reason: self.reason,
         }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                let shown = String::from_utf8_lossy(bytes);
-                let reason = "not valid UTF-8; save the list as UTF-8".to_string();
-                bad.push(bad_line(&origin, &shown, reason));
-                continue;
-            }
-        };
-        let text = text.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        if too_long {
-            let reason = format!("line is longer than {MAX_LINE_BYTES} bytes; no URL is that long");
-            bad.push(bad_line(&origin, text, reason));
-            continue;
-        }
-        if let Err(reason) = parse_url(text).and_then(|url| targets.push(&url, list, line_number)) {
-            bad.push(bad_line(&origin, text, reason));
-        }
-    }
-    Ok(())
-}
-/// Reads up to the next `\n` into `buf`, keeping at most `max` bytes.
-/// Returns `None` at end of input, else whether the line was cut short.
-fn read_line_bounded(
-    reader: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> io::Result<Option<bool>> {
-    buf.clear();
-    let mut too_long = false;
-    let mut read_any = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        if available.is_empty() {
-            return Ok(read_any.then_some(too_long));
-        }
-        read_any = true;
-        let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
-            Some(at) => (&available[..at], true),
-            None => (available, false),
-        };
-        let room = max.saturating_sub(buf.len());
-        if chunk.len() > room {
-            too_long = true;
-        }
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        let used = chunk.len() + usize::from(found_newline);
-        reader.consume(used);
-        if found_newline {
-            return Ok(Some(too_long));
-        }
-    }
-}
-
-/// Parses one URL, accepting only http and https, with a reason fit for a person on failure.
-pub fn parse_url(text: &str) -> Result<Url, String> {
-    match Url::parse(text) {
-        Ok(url) => match url.scheme() {
-            "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
-            "http" | "https" => Err("the URL has no host".to_string()),
-            other => Err(format!(
-                "unsupported scheme {other:?}: gather fetches only http and https URLs"
-            )),
-        },
-        Err(url::ParseError::RelativeUrlWithoutBase) => Err(format!(
-            "not a URL: it has no scheme; write it as https://{text} or http://{text}"
-        )),
-        Err(err) => Err(format!("not a URL: {err}")),
     }
 }
 
 fn bad_line(origin: &Origin<'_>, text: &str, reason: String) -> BadLine {
-    let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
-    }
+    let Bad { text, reason } = bad(text, reason);
     BadLine {
         place: origin.to_string(),
-        text: shown,
+        text,
         reason,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::io::Write;
 
-    fn parse(list: &[u8]) -> (TargetList, Vec<BadLine>) {
-        let mut targets = TargetList::default();
+    use super::*;
+    use crate::targets::lines::{MAX_LINE_BYTES, QUOTE_CHARS};
+    use crate::targets::{Next, TargetBuf};
+
+    fn parse(list: &[u8]) -> (Vec<TargetBuf>, Vec<BadLine>) {
         let mut bad = Vec::new();
-        read_list(list, "list.txt", &mut targets, &mut bad).unwrap();
-        (targets, bad)
+        let held = read_list(list, "list.txt".into(), &mut 0, &mut bad).unwrap();
+        (held.iter().collect(), bad)
     }
 
-    fn args(urls: &[&str]) -> Vec<String> {
-        urls.iter().map(|s| s.to_string()).collect()
+    fn list_file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        file
+    }
+
+    fn input(lists: &[&Path]) -> Input {
+        Input {
+            lists: lists.iter().map(|p| p.to_path_buf()).collect(),
+            ..Input::default()
+        }
+    }
+
+    /// Everything the feed hands out, as (url, position, origin).
+    fn drain(feed: &mut Feed) -> Result<Vec<(String, usize, String)>, crate::targets::ListError> {
+        let mut got = Vec::new();
+        loop {
+            match feed.try_next()? {
+                Next::Entry(entry) => {
+                    let view = entry.view();
+                    got.push((view.url.to_string(), view.position, view.origin.to_string()));
+                }
+                Next::Pending => panic!("a listed feed never waits"),
+                Next::End => return Ok(got),
+            }
+        }
     }
 
     #[test]
@@ -276,7 +321,7 @@ mod tests {
         assert!(bad.is_empty());
         let got: Vec<_> = targets
             .iter()
-            .map(|t| (t.url.to_string(), t.origin.to_string()))
+            .map(|t| (t.view().url.to_string(), t.view().origin.to_string()))
             .collect();
         assert_eq!(
             got,
@@ -291,8 +336,8 @@ mod tests {
     fn keeps_duplicates_in_order() {
         let (targets, _) = parse(b"http://a.example/\nhttp://a.example/\n");
         assert_eq!(targets.len(), 2);
-        assert_eq!(targets.get(1).origin.line(), 2);
-        assert_eq!(targets.get(1).position, 1);
+        assert_eq!(targets[1].view().origin.line(), 2);
+        assert_eq!(targets[1].position(), 1);
     }
 
     #[test]
@@ -324,7 +369,7 @@ mod tests {
         list.extend_from_slice(b"\nhttp://b.example/\n");
         let (targets, bad) = parse(&list);
         assert_eq!(targets.len(), 1);
-        assert_eq!(targets.get(0).origin.line(), 2);
+        assert_eq!(targets[0].view().origin.line(), 2);
         assert_eq!(bad.len(), 1);
         assert!(bad[0].reason.contains("longer than"));
         assert!(bad[0].text.chars().count() <= QUOTE_CHARS + 1);
@@ -332,9 +377,101 @@ mod tests {
 
     #[test]
     fn arguments_are_numbered_from_one() {
-        let err = collect(&args(&["http://a.example/", "nope"]), &[]).unwrap_err();
-        let message = err.to_string();
+        let input = Input {
+            urls: vec!["http://a.example/".into(), "nope".into()],
+            ..Input::default()
+        };
+        let message = load(&input).unwrap_err().to_string();
         assert!(message.contains("argument 2"), "{message}");
         assert!(message.starts_with("1 bad entry"), "{message}");
+    }
+
+    #[test]
+    fn a_list_file_is_counted_then_read_again_in_order() {
+        let first = list_file("http://a.example/1\n# note\nhttp://a.example/2\n");
+        let second = list_file("http://b.example/3\n");
+        let mut loaded = load(&Input {
+            urls: vec!["http://arg.example/".into()],
+            ..input(&[first.path(), second.path()])
+        })
+        .unwrap();
+        assert_eq!(loaded.feed.total(), Some(4));
+        let got = drain(&mut loaded.feed).unwrap();
+        let urls: Vec<(&str, usize)> = got.iter().map(|(u, p, _)| (u.as_str(), *p)).collect();
+        assert_eq!(
+            urls,
+            [
+                ("http://arg.example/", 0),
+                ("http://a.example/1", 1),
+                ("http://a.example/2", 2),
+                ("http://b.example/3", 3)
+            ]
+        );
+        assert_eq!(got[2].2, format!("{}:3", first.path().display()));
+    }
+
+    #[test]
+    fn a_shard_takes_its_positions_from_files_and_arguments() {
+        let list = list_file("http://a.example/1\nhttp://a.example/2\nhttp://a.example/3\n");
+        let mut loaded = load(&Input {
+            urls: vec!["http://a.example/0".into()],
+            shard: Some("2/2".parse().unwrap()),
+            ..input(&[list.path()])
+        })
+        .unwrap();
+        assert_eq!(loaded.feed.total(), Some(2));
+        let positions: Vec<usize> = drain(&mut loaded.feed)
+            .unwrap()
+            .iter()
+            .map(|(_, p, _)| *p)
+            .collect();
+        assert_eq!(positions, [1, 3]);
+        assert_eq!(held_by("1/3".parse().unwrap(), 7), 3);
+        assert_eq!(held_by("3/3".parse().unwrap(), 7), 2);
+    }
+
+    /// Rewrites `path` with `text` and an old modification time, so a change
+    /// of the same length is seen too.
+    fn rewrite(path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(old).unwrap();
+    }
+
+    #[test]
+    fn a_list_changed_after_its_check_is_an_error_not_another_list() {
+        const LIST: &str = "http://a.example/1\nhttp://a.example/2\nhttp://a.example/3\n";
+        for (changed, what) in [
+            (
+                "http://a.example/1\nhttp://a.example/2\n",
+                "57 bytes and is now 38",
+            ),
+            (
+                "http://a.example/1\nhttp://a.example/2\nhttp://a.example/9\n",
+                "written to",
+            ),
+        ] {
+            let list = list_file(LIST);
+            let mut loaded = load(&input(&[list.path()])).unwrap();
+            rewrite(list.path(), changed);
+            let err = drain(&mut loaded.feed).unwrap_err().to_string();
+            assert!(err.contains("changed while gather was reading it"), "{err}");
+            assert!(err.contains(what), "{what}: {err}");
+        }
+        // A change while the second reading is under way is caught at its end.
+        let list = list_file(LIST);
+        let mut loaded = load(&input(&[list.path()])).unwrap();
+        assert!(matches!(loaded.feed.try_next(), Ok(Next::Entry(_))));
+        rewrite(list.path(), "http://a.example/1\n");
+        let err = drain(&mut loaded.feed).unwrap_err().to_string();
+        assert!(err.contains("changed while gather was reading it"), "{err}");
+    }
+
+    #[test]
+    fn an_unchanged_list_reads_the_same_twice() {
+        let list = list_file("http://a.example/1\nhttp://a.example/2\n");
+        let mut loaded = load(&input(&[list.path()])).unwrap();
+        assert_eq!(drain(&mut loaded.feed).unwrap().len(), 2);
     }
 }

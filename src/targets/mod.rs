@@ -1,20 +1,24 @@
-//! The URLs of a run, stored compactly: each URL's text back to back in one buffer
-//! and a few bytes of bookkeeping, with borrowed views that say where each came from.
-//! [`load`] reads them from the arguments, files and stdin.
+//! The URLs of a run: [`load`] checks the input (arguments, list files, stdin)
+//! and returns a [`Feed`] that hands the engine one [`TargetBuf`] at a time, in
+//! input order, so memory does not grow with the list. Views ([`Target`]) say
+//! where each URL came from.
 
+mod feed;
+mod held;
+mod lines;
 mod load;
+mod stream;
 
-pub use load::{load, parse_url, read_list, Input, ListSource, Loaded, MAX_LINE_BYTES};
+pub use feed::{Feed, ListError, Next};
+pub use held::{TargetList, BYTES_PER_URL};
+pub use lines::{parse_url, MAX_LINE_BYTES};
+pub use load::{load, read_list, Input, ListSource, Loaded};
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use url::Url;
-
-/// Bookkeeping bytes per URL, besides the URL's own text (see [`TargetList`]).
-pub const BYTES_PER_URL: usize = std::mem::size_of::<Entry>();
 
 /// Where a URL came from, so records and errors can point back at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +73,8 @@ pub struct Target<'a> {
     /// A later URL in the list has the same scheme, host and port, so this
     /// one's connection is worth keeping open for it.
     pub origin_recurs: bool,
+    /// The URL parsed, so a fetch need not parse it again; `None` for a bad line.
+    pub parsed: Option<&'a Url>,
 }
 
 impl<'a> Target<'a> {
@@ -96,6 +102,13 @@ impl<'a> Target<'a> {
     }
 }
 
+/// `scheme://authority` of a normalized URL: what decides whether a connection
+/// can be reused.
+pub fn origin_of(url: &str) -> &str {
+    let scheme_len = url.find("://").map_or(0, |at| at + 3);
+    &url[..scheme_len + authority(url).len()]
+}
+
 /// `scheme://authority`'s authority part of a normalized URL.
 fn authority(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -119,191 +132,148 @@ pub fn redact(url: &Url) -> Cow<'_, str> {
     Cow::Owned(masked.into())
 }
 
-/// What a [`TargetList`] keeps per URL besides its text.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    start: u32,
-    len: u32,
-    line: u32,
-    list: u32,
-    position: u32,
-    origin_recurs: bool,
+/// One entry of the input, owned, as the engine holds it while the URL is in
+/// flight or waiting for its turn in the output.
+#[derive(Debug)]
+pub struct TargetBuf {
+    entry: Result<Url, Bad>,
+    /// The list's name, or `None` for a command-line argument.
+    list: Option<Arc<str>>,
+    line: usize,
+    position: usize,
 }
 
-// The documented memory cost per URL depends on this staying small.
-const _: () = assert!(BYTES_PER_URL <= 24);
-
-/// `Entry::list` for a URL given as an argument.
-pub(crate) const ARGUMENT: u32 = u32::MAX;
-
-/// Every URL of a run, compactly: their text back to back in one buffer, plus
-/// [`BYTES_PER_URL`] bytes each, so 200,000 URLs take a few megabytes.
-#[derive(Debug, Default)]
-pub struct TargetList {
-    text: String,
-    entries: Vec<Entry>,
-    lists: Vec<String>,
+/// A line of a streamed list that is not a fetchable URL: it gets a failed
+/// record of kind `input` in its place.
+#[derive(Debug, Clone)]
+pub struct Bad {
+    /// The line as shown, shortened.
+    pub text: String,
+    /// What is wrong with it, and what to do.
+    pub reason: String,
 }
 
-impl TargetList {
-    /// How many URLs.
-    pub fn len(&self) -> usize {
-        self.entries.len()
+impl TargetBuf {
+    /// A URL from `list` (`None` for an argument) at 1-based `line`, the
+    /// `position`th (0-based) of the whole input.
+    pub fn new(
+        entry: Result<Url, Bad>,
+        list: Option<Arc<str>>,
+        line: usize,
+        position: usize,
+    ) -> Self {
+        TargetBuf {
+            entry,
+            list,
+            line,
+            position,
+        }
     }
 
-    /// True if there are none.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The URL at `index`.
-    pub fn get(&self, index: usize) -> Target<'_> {
-        let entry = self.entries[index];
-        let start = entry.start as usize;
-        let origin = match entry.list {
-            ARGUMENT => Origin::Argument(entry.line as usize),
-            list => Origin::Line {
-                list: &self.lists[list as usize],
-                line: entry.line as usize,
+    /// A borrowed view, with `origin_recurs` false.
+    pub fn view(&self) -> Target<'_> {
+        let origin = match &self.list {
+            None => Origin::Argument(self.line),
+            Some(list) => Origin::Line {
+                list,
+                line: self.line,
             },
         };
+        let (url, parsed) = match &self.entry {
+            Ok(url) => (url.as_str(), Some(url)),
+            Err(bad) => (bad.text.as_str(), None),
+        };
         Target {
-            url: &self.text[start..start + entry.len as usize],
+            url,
             origin,
-            position: entry.position as usize,
-            origin_recurs: entry.origin_recurs,
-        }
-    }
-
-    /// Every URL, in order.
-    pub fn iter(&self) -> impl Iterator<Item = Target<'_>> {
-        (0..self.len()).map(|index| self.get(index))
-    }
-
-    /// Keeps only the URLs whose 0-based input position passes `keep`.
-    pub fn retain_positions(&mut self, keep: impl Fn(usize) -> bool) {
-        self.entries.retain(|entry| keep(entry.position as usize));
-    }
-
-    /// Marks every URL whose origin appears again later, so the last request to
-    /// each origin can close its connection instead of idling in the pool.
-    pub fn mark_recurring_origins(&mut self) {
-        // Hashes of `scheme://authority`: no allocation per URL, 8 bytes each while
-        // marking. A collision only keeps a connection open that could have closed.
-        let hasher = RandomState::new();
-        let mut later = HashSet::with_capacity(self.entries.len().min(1 << 16));
-        for entry in self.entries.iter_mut().rev() {
-            let start = entry.start as usize;
-            let url = &self.text[start..start + entry.len as usize];
-            let scheme = url.split(':').next().unwrap_or("");
-            entry.origin_recurs = !later.insert(hasher.hash_one((scheme, authority(url))));
-        }
-    }
-
-    /// Registers a list name; URLs pushed with the returned id point at it.
-    pub(crate) fn add_list(&mut self, name: &str) -> u32 {
-        self.lists.push(name.to_string());
-        u32::try_from(self.lists.len() - 1).unwrap_or(ARGUMENT - 1)
-    }
-
-    /// Appends a validated URL from `list` (or [`ARGUMENT`]) at `line`.
-    pub(crate) fn push(&mut self, url: &Url, list: u32, line: usize) -> Result<(), String> {
-        let too_many =
-            || "the input is too large: more than 4 GiB of URLs or 4 billion lines".to_string();
-        let start = u32::try_from(self.text.len()).map_err(|_| too_many())?;
-        let len = u32::try_from(url.as_str().len()).map_err(|_| too_many())?;
-        let line = u32::try_from(line).map_err(|_| too_many())?;
-        let position = u32::try_from(self.entries.len()).map_err(|_| too_many())?;
-        self.text.push_str(url.as_str());
-        self.entries.push(Entry {
-            start,
-            len,
-            line,
-            list,
-            position,
+            position: self.position,
             origin_recurs: false,
-        });
-        Ok(())
+            parsed,
+        }
     }
 
-    /// Gives back the growth slack once the list is complete.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.entries.shrink_to_fit();
+    /// Why this entry is not a URL, if it is not one.
+    pub fn bad(&self) -> Option<&Bad> {
+        self.entry.as_ref().err()
+    }
+
+    /// `scheme://authority`, or `None` for a bad line.
+    pub fn origin(&self) -> Option<&str> {
+        self.entry.as_ref().ok().map(|url| origin_of(url.as_str()))
+    }
+
+    /// 0-based position in the whole input.
+    pub fn position(&self) -> usize {
+        self.position
     }
 }
 
-/// A list of the given URLs as arguments, for tests elsewhere in the crate.
+/// The given URLs as command-line arguments, held, for tests in the crate.
 #[cfg(test)]
-pub(crate) fn list_of(urls: &[&str]) -> TargetList {
-    let args: Vec<String> = urls.iter().map(|url| url.to_string()).collect();
-    let mut list = load::collect(&args, &[]).expect("valid test URLs");
-    list.mark_recurring_origins();
+fn held_of(urls: &[&str]) -> TargetList {
+    let mut list = TargetList::new(None);
+    for (index, url) in urls.iter().enumerate() {
+        list.push(&parse_url(url).expect("a valid test URL"), index + 1, index)
+            .expect("a small list");
+    }
     list
+}
+
+/// The given URLs as command-line arguments, for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn list_of(urls: &[&str]) -> Vec<TargetBuf> {
+    held_of(urls).iter().collect()
+}
+
+/// A feed of the given URLs as command-line arguments, for tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) fn feed_of(urls: &[&str]) -> Feed {
+    Feed::listed(vec![feed::Segment::Held(held_of(urls))], urls.len(), None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use load::collect;
-
-    fn args(urls: &[&str]) -> Vec<String> {
-        urls.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn only_origins_with_a_later_url_keep_their_connection() {
-        let urls = args(&[
-            "http://a.example/1",
-            "http://b.example/",
-            "http://a.example:80/2",
-            "https://a.example/",
-        ]);
-        let mut targets = collect(&urls, &[]).unwrap();
-        targets.mark_recurring_origins();
-        let recurs: Vec<bool> = targets.iter().map(|t| t.origin_recurs).collect();
-        assert_eq!(recurs, [true, false, false, false]);
-    }
 
     #[test]
     fn hosts_are_read_off_the_normalized_url() {
-        let urls = args(&[
+        let targets = list_of(&[
             "http://user:pw@Example.COM:8080/x?y",
             "https://[::1]:8443/",
             "http://127.0.0.1/",
         ]);
-        let targets = collect(&urls, &[]).unwrap();
-        let hosts: Vec<&str> = targets.iter().map(|t| t.host()).collect();
+        let hosts: Vec<&str> = targets.iter().map(|t| t.view().host()).collect();
         assert_eq!(hosts, ["example.com", "::1", "127.0.0.1"]);
     }
 
     #[test]
-    fn a_password_is_masked_for_display() {
-        let targets = collect(
-            &args(&[
-                "https://user:hunter2@a.example/p",
-                "https://user@b.example/",
-            ]),
-            &[],
-        )
-        .unwrap();
-        assert_eq!(targets.get(0).display_url(), "https://user:***@a.example/p");
-        assert_eq!(targets.get(1).display_url(), "https://user@b.example/");
+    fn origins_are_scheme_host_and_port() {
+        let targets = list_of(&[
+            "http://user:pw@Example.COM:8080/x?y",
+            "https://a.example/p#f",
+            "http://a.example:80/",
+        ]);
+        let origins: Vec<&str> = targets.iter().filter_map(TargetBuf::origin).collect();
+        assert_eq!(
+            origins,
+            [
+                "http://user:pw@example.com:8080",
+                "https://a.example",
+                "http://a.example"
+            ]
+        );
     }
 
     #[test]
-    fn sharding_keeps_positions() {
-        let mut targets = collect(
-            &args(&[
-                "http://a.example/0",
-                "http://a.example/1",
-                "http://a.example/2",
-            ]),
-            &[],
-        )
-        .unwrap();
-        targets.retain_positions(|p| p % 2 == 0);
-        let kept: Vec<(usize, &str)> = targets.iter().map(|t| (t.position, t.url)).collect();
-        assert_eq!(kept, [(0, "http://a.example/0"), (2, "http://a.example/2")]);
+    fn a_password_is_masked_for_display() {
+        let targets = list_of(&[
+            "https://user:hunter2@a.example/p",
+            "https://user@b.example/",
+        ]);
+        assert_eq!(
+            targets[0].view().display_url(),
+            "https://user:***@a.example/p"
+        );
+        assert_eq!(targets[1].view().display_url(), "https://user@b.example/");
     }
 }

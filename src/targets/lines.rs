@@ -1,0 +1,139 @@
+//! One list's lines, each classified as a URL, a bad line with its reason, or
+//! nothing (blank, `#` comment), read with a bound on the line's length. The
+//! first reading, the second and `--stream` all read lines this way.
+
+use std::io::{self, BufRead};
+
+use url::Url;
+
+use super::Bad;
+
+/// Lines longer than this are rejected rather than read whole: no URL is this long,
+/// and a list file with no newlines must not be slurped into memory as one line.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// How much of a bad line an error message quotes.
+pub(super) const QUOTE_CHARS: usize = 120;
+
+/// A list's lines, each classified: blank and `#` comment lines are skipped,
+/// the rest are a URL or a reason they are not one.
+#[derive(Debug)]
+pub struct Lines<R> {
+    reader: R,
+    buf: Vec<u8>,
+    line: usize,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Lines of `reader`, numbered from 1.
+    pub fn new(reader: R) -> Lines<R> {
+        Lines {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+        }
+    }
+
+    /// The reader underneath.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The next line that is not blank or a comment, with its 1-based number.
+    pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<Url, Bad>)>> {
+        while let Some(too_long) =
+            read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE_BYTES)?
+        {
+            self.line += 1;
+            let mut bytes = self.buf.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            }
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                let shown = String::from_utf8_lossy(bytes);
+                let reason = "not valid UTF-8; save the list as UTF-8".to_string();
+                return Ok(Some((self.line, Err(bad(&shown, reason)))));
+            };
+            let text = text.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            if too_long {
+                let reason =
+                    format!("line is longer than {MAX_LINE_BYTES} bytes; no URL is that long");
+                return Ok(Some((self.line, Err(bad(text, reason)))));
+            }
+            return Ok(Some((
+                self.line,
+                parse_url(text).map_err(|reason| bad(text, reason)),
+            )));
+        }
+        Ok(None)
+    }
+}
+
+/// Reads up to the next `\n` into `buf`, keeping at most `max` bytes.
+/// Returns `None` at end of input, else whether the line was cut short.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Option<bool>> {
+    buf.clear();
+    let mut too_long = false;
+    let mut read_any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if available.is_empty() {
+            return Ok(read_any.then_some(too_long));
+        }
+        read_any = true;
+        let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+            Some(at) => (&available[..at], true),
+            None => (available, false),
+        };
+        let room = max.saturating_sub(buf.len());
+        if chunk.len() > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len() + usize::from(found_newline);
+        reader.consume(used);
+        if found_newline {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+/// Parses one URL, accepting only http and https, with a reason fit for a person on failure.
+pub fn parse_url(text: &str) -> Result<Url, String> {
+    match Url::parse(text) {
+        Ok(url) => match url.scheme() {
+            "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
+            "http" | "https" => Err("the URL has no host".to_string()),
+            other => Err(format!(
+                "unsupported scheme {other:?}: gather fetches only http and https URLs"
+            )),
+        },
+        Err(url::ParseError::RelativeUrlWithoutBase) => Err(format!(
+            "not a URL: it has no scheme; write it as https://{text} or http://{text}"
+        )),
+        Err(err) => Err(format!("not a URL: {err}")),
+    }
+}
+
+/// A bad entry, its text shortened for quoting.
+pub(super) fn bad(text: &str, reason: String) -> Bad {
+    let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    Bad {
+        text: shown,
+        reason,
+    }
+}
