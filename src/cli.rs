@@ -332,6 +332,15 @@ pub struct Cli {
     )]
     pub per_host: Option<usize>,
 
+    /// Open connections to a new https server in parallel, at once
+    ///
+    /// By default the first request to an https server goes alone, and the others wait
+    /// until it is done: if the server speaks HTTP/2, they all share its one connection
+    /// (one TLS handshake instead of one per request); if not, they open more. This flag
+    /// starts them together instead, as curl's --parallel-immediate does.
+    #[arg(long, help_heading = "Politeness", hide_short_help = true)]
+    pub parallel_immediate: bool,
+
     /// Start at most R requests per second, overall (retries included; fractions allowed).
     #[arg(
         long,

@@ -178,6 +178,7 @@ impl Settings {
                     cli.format,
                     FormatName::Jsonl | FormatName::Json | FormatName::Tsv
                 ) || cli.jsonl_file.is_some(),
+                notice_https_connections: !cli.parallel_immediate,
             },
             plan: Plan {
                 concurrency,
@@ -187,6 +188,7 @@ impl Settings {
                     Mode::FailFast
                 },
                 per_host: cli.per_host,
+                probe_new_origins: !cli.parallel_immediate,
                 deadline,
                 pacer: rate.map(|per_second| Arc::new(Pacer::new(per_second))),
             },

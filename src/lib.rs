@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connected;
 pub mod decode;
 pub mod docs;
 pub mod engine;

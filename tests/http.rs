@@ -469,3 +469,66 @@ fn with_a_rate_requests_start_in_input_order() {
     let expected: Vec<String> = (0..12).map(|i| format!("/{i}")).collect();
     assert_eq!(order, expected);
 }
+
+#[test]
+fn a_new_https_server_gets_one_connection_that_http2_shares() {
+    let s = routes::http_and_https(Cert::Valid, |_| Reply::text("shared\n"));
+    let ca = test_ca();
+    let urls: Vec<String> = (0..20).map(|i| s.https_url(&format!("/{i}"))).collect();
+    let urls_ref: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let (code, records, stderr) = run(&[&["--cacert", &ca, "-j", "20"][..], &urls_ref].concat());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        records.iter().all(|r| r["http_version"] == "HTTP/2"),
+        "{records:?}"
+    );
+    assert_eq!(
+        s.connections(),
+        1,
+        "the first request's connection carries all 20"
+    );
+
+    // curl's --parallel-immediate: every request starts at once, each on a new
+    // connection, since none knows yet that the server multiplexes.
+    let again = routes::http_and_https(Cert::Valid, |_| Reply::text("shared\n"));
+    let urls: Vec<String> = (0..20).map(|i| again.https_url(&format!("/{i}"))).collect();
+    let urls_ref: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let immediate = [
+        &["--cacert", &ca, "-j", "20", "--parallel-immediate"][..],
+        &urls_ref,
+    ]
+    .concat();
+    let (code, _, stderr) = run(&immediate);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(again.connections() > 1, "{}", again.connections());
+}
+
+#[test]
+fn the_others_go_as_soon_as_the_first_connection_is_up_not_when_its_page_is_done() {
+    // The first page is answered only once the server has seen all 20 requests:
+    // had the others waited for it to finish, it would time out instead.
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&arrived);
+    let s = routes::http_and_https(Cert::Valid, move |seen| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        if seen.target != "/0" {
+            return Reply::text("quick\n");
+        }
+        let counter = Arc::clone(&counter);
+        Reply::text("last\n").when(async move {
+            routes::until(|| counter.load(Ordering::SeqCst) >= 20).await;
+        })
+    });
+    let ca = test_ca();
+    let urls: Vec<String> = (0..20).map(|i| s.https_url(&format!("/{i}"))).collect();
+    let urls_ref: Vec<&str> = urls.iter().map(String::as_str).collect();
+    // The text format, which alone does not time connections otherwise.
+    let run = gather()
+        .args(["--cacert", &ca, "-j", "20", "-t", "10"])
+        .args(&urls_ref)
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("last"), "{}", run.stdout);
+    assert_eq!(s.connections(), 1);
+    assert_eq!(arrived.load(Ordering::SeqCst), 20);
+}

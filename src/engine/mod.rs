@@ -12,9 +12,11 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{interval_at, sleep_until, Instant};
 
+use crate::connected;
 use crate::pace::Pacer;
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
@@ -79,6 +81,9 @@ pub struct Plan {
     pub mode: Mode,
     /// Requests in flight per host at most.
     pub per_host: Option<usize>,
+    /// A new https origin's first request goes alone, so that an HTTP/2 server
+    /// gets one connection (not `--parallel-immediate`).
+    pub probe_new_origins: bool,
     /// Time limit for the whole run.
     pub deadline: Option<Duration>,
     /// Spaces request starts out for `--rate`, in input order.
@@ -111,7 +116,9 @@ pub async fn fetch_all<F: Fetch>(
         unflushed: false,
     };
     let mut in_flight = JoinSet::new();
-    let mut scheduler = Scheduler::new(plan.per_host);
+    let mut scheduler = Scheduler::new(plan.per_host, plan.probe_new_origins);
+    // The first request to a new https origin says here when its connection is up.
+    let (connections_tx, mut connections) = mpsc::unbounded_channel();
     let reorder_window = REORDER_WINDOW.max(plan.concurrency);
     // Without a deadline this never fires: the branch below is disabled.
     let deadline = sleep_until(started + plan.deadline.unwrap_or(Duration::ZERO));
@@ -134,6 +141,9 @@ pub async fn fetch_all<F: Fetch>(
                 .as_ref()
                 .filter(|_| entry.bad().is_none())
                 .map(|pacer| pacer.reserve());
+            let probe = scheduler
+                .probes(index, run.window)
+                .map(|key| (connections_tx.clone(), key));
             in_flight.spawn(async move {
                 if let Some(bad) = entry.bad() {
                     return Record::new(index, Err(Failure::Input(bad.reason.clone())));
@@ -145,7 +155,11 @@ pub async fn fetch_all<F: Fetch>(
                     origin_recurs,
                     ..entry.view()
                 };
-                fetcher.fetch(index, &target).await
+                let fetch = fetcher.fetch(index, &target);
+                match probe {
+                    Some((listener, key)) => connected::scope(listener, key, fetch).await,
+                    None => fetch.await,
+                }
             });
             if run.tracks_start_times {
                 run.started_at.insert(index, Instant::now());
@@ -188,6 +202,10 @@ pub async fn fetch_all<F: Fetch>(
             }
             read = run.window.wait(), if waits_for_stream => {
                 read?;
+                continue;
+            }
+            Some(origin) = connections.recv() => {
+                scheduler.connected(origin);
                 continue;
             }
             joined = in_flight.join_next(), if !in_flight.is_empty() => joined,

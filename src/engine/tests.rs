@@ -113,6 +113,7 @@ fn plan(mode: Mode, concurrency: usize) -> Plan {
         concurrency,
         mode,
         per_host: None,
+        probe_new_origins: true,
         deadline: None,
         pacer: None,
     }

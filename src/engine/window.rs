@@ -64,6 +64,12 @@ impl Window {
         &self.held[index - self.base].entry
     }
 
+    /// A hash of the origin (scheme, host, port) of the held entry at `index`,
+    /// or `None` for a bad line.
+    pub fn origin_key(&self, index: usize) -> Option<u64> {
+        self.held[index - self.base].origin
+    }
+
     /// Reads what can be had without waiting, until index `until` is held.
     pub fn fill(&mut self, until: usize) -> Result<(), ListError> {
         while !self.ended && self.end() < until {

@@ -40,9 +40,10 @@ pub struct ClientSettings<'a> {
     pub resolve: &'a [(String, Vec<SocketAddr>)],
     /// Only this address family (`-4`, `-6`).
     pub family: Option<IpFamily>,
-    /// Time each new connection, for `connect_ms`. It costs reqwest a clone of its
-    /// layered connector per request (about 7,000 instructions), so it is on only
-    /// where a format shows the time.
+    /// Time each new connection, for `connect_ms`, and tell the engine it is up
+    /// ([`crate::connected`]). It costs reqwest a clone of its layered connector
+    /// per request (about 7,000 instructions), so it is on only where a format
+    /// shows the time, or for https while new origins are probed.
     pub time_connections: bool,
 }
 

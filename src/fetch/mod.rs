@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::hash::{BuildHasher, RandomState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use http::header::HeaderName;
@@ -89,11 +89,19 @@ pub struct FetchSettings {
     pub min_cert_days: Option<u32>,
     /// Measure `connect_ms` (a format that shows it is written).
     pub time_connections: bool,
+    /// Note each new https connection as it comes up, so the engine can let a new
+    /// origin's other requests go (not `--parallel-immediate`).
+    pub notice_https_connections: bool,
 }
 
 /// Fetches URLs with one shared client and one set of rules.
 pub struct Fetcher {
     client: Client,
+    /// The client for https: `client` itself, or one that notes new connections
+    /// (the note costs every request it serves, so plain http goes without it),
+    /// built at the first https request from `https_settings`.
+    https_client: OnceLock<Client>,
+    https_settings: Option<FetchSettings>,
     headers: HeaderMap,
     proxies: ProxySettings,
     chars: usize,
@@ -110,6 +118,24 @@ pub struct Fetcher {
     /// When the run's `--deadline` passes: no retry waits past it.
     deadline: Option<Instant>,
     jitter: RandomState,
+}
+
+/// How to build a client for `config`, timing (and noting) new connections or not.
+fn client_settings(config: &FetchSettings, time_connections: bool) -> ClientSettings<'_> {
+    ClientSettings {
+        idle_per_host: config.idle_per_host,
+        connect_timeout: config.connect_timeout,
+        insecure: config.insecure,
+        cacert: config.cacert.as_deref(),
+        proxies: &config.proxies,
+        identity: config
+            .identity
+            .as_ref()
+            .map(|(cert, key)| (cert.as_path(), key.as_deref())),
+        resolve: &config.resolve,
+        family: config.family,
+        time_connections,
+    }
 }
 
 /// What one attempt learned before it ended, whichever way it ended.
@@ -134,22 +160,18 @@ impl Fetcher {
     /// Builds the client and the headers every request carries. Retries take
     /// their start from `pacer` when `--rate` is set.
     pub fn new(config: &FetchSettings, pacer: Option<Arc<Pacer>>) -> anyhow::Result<Fetcher> {
-        let settings = ClientSettings {
-            idle_per_host: config.idle_per_host,
-            connect_timeout: config.connect_timeout,
-            insecure: config.insecure,
-            cacert: config.cacert.as_deref(),
-            proxies: &config.proxies,
-            identity: config
-                .identity
-                .as_ref()
-                .map(|(cert, key)| (cert.as_path(), key.as_deref())),
-            resolve: &config.resolve,
-            family: config.family,
-            time_connections: config.time_connections,
-        };
+        let client = client::build(&client_settings(config, config.time_connections))?;
+        // A second client costs milliseconds to build, so only runs with an https
+        // URL pay for it, and only once.
+        let notice = config.notice_https_connections && !config.time_connections;
+        let https_client = OnceLock::new();
+        if !notice {
+            let _ = https_client.set(client.clone());
+        }
         Ok(Fetcher {
-            client: client::build(&settings)?,
+            client,
+            https_client,
+            https_settings: notice.then(|| config.clone()),
             headers: request_headers(&config.user_agent, &config.headers),
             proxies: config.proxies.clone(),
             chars: config.chars,
@@ -254,8 +276,11 @@ impl Fetcher {
         let mut hops = 0;
         let response = loop {
             let headers = self.hop_headers(url_credentials.as_ref(), target, left_origin);
-            let request = self
-                .client
+            let client = match url.scheme() {
+                "https" => self.https_client(),
+                _ => &self.client,
+            };
+            let request = client
                 .get(url.as_ref().clone())
                 .headers(headers)
                 .build()
@@ -264,7 +289,7 @@ impl Fetcher {
                 url_credentials = request.headers().get(AUTHORIZATION).cloned();
             }
             let sent = Instant::now();
-            let (result, phases) = timing::timed(self.client.execute(request)).await;
+            let (result, phases) = timing::timed(client.execute(request)).await;
             let response = match result {
                 Ok(response) => {
                     learned.connection = connection_of(&response, phases, sent.elapsed());
@@ -396,6 +421,23 @@ impl Fetcher {
             }
         }
         Ok((decoded.text, response))
+    }
+
+    /// The client for https URLs.
+    fn https_client(&self) -> &Client {
+        self.https_client.get_or_init(|| {
+            let built = self
+                .https_settings
+                .as_ref()
+                .map(|config| client::build(&client_settings(config, true)));
+            // The same settings built the plain client already; should this one
+            // fail anyway, https goes without the note, and new origins wait for
+            // their first request to finish instead of its connection.
+            match built {
+                Some(Ok(client)) => client,
+                _ => self.client.clone(),
+            }
+        })
     }
 
     /// The headers for one request of an exchange: the shared ones, the URL's
@@ -546,6 +588,7 @@ mod tests {
             family: None,
             min_cert_days: None,
             time_connections: true,
+            notice_https_connections: true,
         }
     }
 

@@ -86,6 +86,7 @@ where
             let connected = connecting.await;
             if connected.is_ok() {
                 note_connect(started.elapsed());
+                crate::connected::notify();
             }
             connected
         })

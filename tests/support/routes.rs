@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -123,6 +124,7 @@ type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
 pub struct TestServer {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl TestServer {
@@ -139,6 +141,11 @@ impl TestServer {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Every request so far, in arrival order.
@@ -256,8 +263,10 @@ where
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let seen = Arc::new(Mutex::new(Vec::new()));
+    let connections = Arc::new(AtomicUsize::new(0));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread_seen = Arc::clone(&seen);
+    let accepted = Arc::clone(&connections);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -272,6 +281,7 @@ where
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let serving = on_connection(stream, Arc::clone(&thread_seen));
                 tokio::spawn(async move {
                     let _ = tokio::time::timeout(CONNECTION_LIFETIME, serving).await;
@@ -280,7 +290,11 @@ where
         });
     });
     let addr = ready_rx.recv().expect("test server started");
-    TestServer { addr, seen }
+    TestServer {
+        addr,
+        seen,
+        connections,
+    }
 }
 
 async fn starts_with_tls(stream: &TcpStream) -> bool {
