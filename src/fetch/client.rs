@@ -1,5 +1,6 @@
-//! The HTTP client: one reqwest `Client` for the whole run, with rustls on the
-//! ring provider, proxies from the environment, `--resolve` overrides, a client
+//! The HTTP clients: one reqwest `Client` for the whole run (and one for https
+//! when only https needs its new connections noted), with rustls on the ring
+//! provider, proxies from the environment, `--resolve` overrides, a client
 //! certificate, and a resolver whose failures are typed so that DNS errors are
 //! told apart from connect errors (and which keeps to `-4` or `-6`).
 
@@ -16,6 +17,7 @@ use reqwest::{Certificate, Client, Identity};
 
 use super::proxy::ProxySettings;
 use super::timing::{self, TimeConnects};
+use super::{FetchSettings, Fetcher};
 use crate::error::UsageError;
 
 /// The most header lines a response may have; curl accepts this many, and
@@ -228,6 +230,46 @@ impl Resolve for Resolver {
                 return Err(Box::new(failed) as _);
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// How to build a client for `config`, timing (and noting) new connections or not.
+pub(super) fn client_settings(
+    config: &FetchSettings,
+    time_connections: bool,
+) -> ClientSettings<'_> {
+    ClientSettings {
+        idle_per_host: config.idle_per_host,
+        connect_timeout: config.connect_timeout,
+        insecure: config.insecure,
+        cacert: config.cacert.as_deref(),
+        proxies: &config.proxies,
+        identity: config
+            .identity
+            .as_ref()
+            .map(|(cert, key)| (cert.as_path(), key.as_deref())),
+        resolve: &config.resolve,
+        family: config.family,
+        time_connections,
+    }
+}
+
+impl Fetcher {
+    /// The client for https URLs.
+    pub(super) fn https_client(&self) -> &Client {
+        self.https_client.get_or_init(|| {
+            let built = self
+                .https_settings
+                .as_ref()
+                .map(|config| build(&client_settings(config, true)));
+            // The same settings built the plain client already; should this one
+            // fail anyway, https goes without the note, and new origins wait for
+            // their first request to finish instead of its connection.
+            match built {
+                Some(Ok(client)) => client,
+                _ => self.client.clone(),
+            }
         })
     }
 }

@@ -2,11 +2,13 @@
 //! check, then a streaming decode of the prefix only, with retries of transient
 //! failures.
 
+mod body;
 mod client;
 mod failure;
 pub mod proxy;
 mod redirect;
 mod request;
+mod retry;
 mod timing;
 mod tls;
 
@@ -18,31 +20,25 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use http::header::HeaderName;
-use http::header::{AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{AUTHORIZATION, CONNECTION, CONTENT_ENCODING};
 use http::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::decode::{CharsetSource, Declared, PrefixDecoder};
+use crate::decode::CharsetSource;
 use crate::pace::Pacer;
 use crate::record::{Cause, Connection, Failure, Record};
 use crate::status::StatusSet;
 use crate::targets::{redact, Target};
+use body::drain;
+use client::client_settings;
 pub use client::{build as build_client, ClientSettings, IpFamily};
-use failure::{body_failure, request_failure, Scene};
+use failure::{request_failure, Scene};
 pub use proxy::ProxySettings;
 use request::request_headers;
-
-/// After the prefix, read at most this much more so the connection can be reused;
-/// a larger remainder is cheaper to abandon with the connection.
-const DRAIN_MAX_BYTES: u64 = 64 * 1024;
-/// And spend at most this long doing it, so a slow server cannot hold a record back.
-const DRAIN_MAX_TIME: Duration = Duration::from_millis(100);
-/// The first retry waits about this long; each further one doubles it.
-const RETRY_BASE: Duration = Duration::from_millis(250);
-/// No wait between attempts is longer than this, whatever Retry-After asks.
-pub const RETRY_MAX_WAIT: Duration = Duration::from_secs(30);
+pub use retry::RETRY_MAX_WAIT;
+use retry::{retry_after, retry_wait};
 
 /// Everything a fetch needs to know, from the command line.
 #[derive(Debug, Clone)]
@@ -118,24 +114,6 @@ pub struct Fetcher {
     /// When the run's `--deadline` passes: no retry waits past it.
     deadline: Option<Instant>,
     jitter: RandomState,
-}
-
-/// How to build a client for `config`, timing (and noting) new connections or not.
-fn client_settings(config: &FetchSettings, time_connections: bool) -> ClientSettings<'_> {
-    ClientSettings {
-        idle_per_host: config.idle_per_host,
-        connect_timeout: config.connect_timeout,
-        insecure: config.insecure,
-        cacert: config.cacert.as_deref(),
-        proxies: &config.proxies,
-        identity: config
-            .identity
-            .as_ref()
-            .map(|(cert, key)| (cert.as_path(), key.as_deref())),
-        resolve: &config.resolve,
-        family: config.family,
-        time_connections,
-    }
 }
 
 /// What one attempt learned before it ended, whichever way it ended.
@@ -359,87 +337,6 @@ impl Fetcher {
         self.read_prefix(response, learned).await
     }
 
-    /// Reads and decodes only as much of the body as the prefix needs.
-    async fn read_prefix(
-        &self,
-        mut response: Response,
-        learned: &mut Attempt,
-    ) -> Result<(String, Response), Failure> {
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(HeaderValue::as_bytes);
-        let declared = Declared::new(content_type, response.url().host_str());
-        let mut decoder = PrefixDecoder::new(declared, self.chars)
-            .expecting(&self.expect)
-            .with_title(self.title);
-        let mut ended = false;
-        while !decoder.is_done() && learned.bytes < self.max_bytes {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room =
-                        usize::try_from(self.max_bytes - learned.bytes).unwrap_or(usize::MAX);
-                    let usable = &chunk[..chunk.len().min(room)];
-                    learned.bytes += usable.len() as u64;
-                    decoder.feed(usable);
-                }
-                Ok(None) => {
-                    ended = true;
-                    break;
-                }
-                // What arrived before the break may hold all that was asked for.
-                Err(_) if decoder.settle() => break,
-                Err(err) => {
-                    let failure = body_failure(&err);
-                    learned.cause = Some(Arc::new(err));
-                    return Err(failure);
-                }
-            }
-        }
-        let decoded = decoder.finish(ended);
-        learned.charset = decoded.charset.map(|encoding| encoding.name());
-        learned.charset_source = decoded.source;
-        learned.title = decoded.title;
-        if !decoded.missing.is_empty() {
-            learned.failed_text = Some(decoded.text);
-            return Err(Failure::Expect {
-                missing: decoded.missing,
-                searched: learned.bytes,
-                whole_body: ended,
-            });
-        }
-        if let (Some(min_days), Some(days_left)) =
-            (self.min_cert_days, learned.connection.cert_days_left)
-        {
-            if days_left < i64::from(min_days) {
-                learned.failed_text = Some(decoded.text);
-                return Err(Failure::CertExpiry {
-                    expires: learned.connection.cert_expires.clone().unwrap_or_default(),
-                    days_left,
-                    min_days,
-                });
-            }
-        }
-        Ok((decoded.text, response))
-    }
-
-    /// The client for https URLs.
-    fn https_client(&self) -> &Client {
-        self.https_client.get_or_init(|| {
-            let built = self
-                .https_settings
-                .as_ref()
-                .map(|config| client::build(&client_settings(config, true)));
-            // The same settings built the plain client already; should this one
-            // fail anyway, https goes without the note, and new origins wait for
-            // their first request to finish instead of its connection.
-            match built {
-                Some(Ok(client)) => client,
-                _ => self.client.clone(),
-            }
-        })
-    }
-
     /// The headers for one request of an exchange: the shared ones, the URL's
     /// credentials until a redirect leaves their origin (then all credentials
     /// and any Host go), and `Connection: close` when no later URL needs the
@@ -514,53 +411,6 @@ fn invalid_url(err: &dyn std::fmt::Display) -> Failure {
     Failure::Request(format!("invalid URL: {err}"))
 }
 
-/// The wait before retry number `attempt` (from 1), given the server's Retry-After
-/// and a random `fraction` in [0, 1).
-fn retry_wait(attempt: u32, retry_after: Option<Duration>, fraction: f64) -> Duration {
-    if let Some(asked) = retry_after {
-        return asked.min(RETRY_MAX_WAIT);
-    }
-    let full = RETRY_BASE
-        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
-        .min(RETRY_MAX_WAIT);
-    // Equal jitter: half the wait fixed, half random, so retries spread out
-    // without ever collapsing to zero.
-    full / 2 + (full / 2).mul_f64(fraction)
-}
-
-/// The wait a 429 or 503 asks for, in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Reads a small remainder of the body so the connection returns to the pool.
-async fn drain(mut response: Response) {
-    if response
-        .content_length()
-        .is_some_and(|length| length > DRAIN_MAX_BYTES)
-    {
-        return;
-    }
-    let _ = tokio::time::timeout(DRAIN_MAX_TIME, async {
-        let mut read = 0u64;
-        while let Ok(Some(chunk)) = response.chunk().await {
-            read += chunk.len() as u64;
-            if read > DRAIN_MAX_BYTES {
-                break;
-            }
-        }
-    })
-    .await;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,22 +457,5 @@ mod tests {
             .downcast_ref::<reqwest::Error>()
             .expect("reqwest's error");
         assert!(reqwest.is_connect(), "{reqwest:?}");
-    }
-
-    #[test]
-    fn retries_back_off_exponentially_with_jitter_and_a_cap() {
-        let ms = |d: Duration| d.as_millis();
-        assert_eq!(ms(retry_wait(1, None, 0.0)), 125);
-        assert_eq!(ms(retry_wait(1, None, 0.999_999)), 249);
-        assert_eq!(ms(retry_wait(3, None, 0.0)), 500);
-        assert_eq!(retry_wait(40, None, 0.5), RETRY_MAX_WAIT.mul_f64(0.75));
-    }
-
-    #[test]
-    fn retry_after_is_honoured_up_to_the_cap() {
-        let asked = Some(Duration::from_secs(2));
-        assert_eq!(retry_wait(1, asked, 0.3), Duration::from_secs(2));
-        let too_long = Some(Duration::from_secs(3600));
-        assert_eq!(retry_wait(1, too_long, 0.3), RETRY_MAX_WAIT);
     }
 }
