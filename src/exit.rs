@@ -56,6 +56,8 @@ impl ExitCode {
             // The reader took what it wanted (`| head -1`): a quiet, successful end,
             // whatever records happened to be done by then.
             Stop::OutputClosed => ExitCode::Success,
+            // The list is not the one that was checked: an input error.
+            Stop::ListChanged => ExitCode::Usage,
             // A bad line of a stream is an input error like one found before the run.
             Stop::FailFast(_) | Stop::Deadline | Stop::Finished if stats.input_errors > 0 => {
                 ExitCode::Usage

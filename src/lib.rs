@@ -148,6 +148,9 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         crate::stderr::say("");
     }
     report(&stats, output.digest(), settings.summary);
+    if let Some(changed) = stats.list_changed {
+        return Err(UsageError::Invalid(changed).into());
+    }
     Ok(stats)
 }
 

@@ -22,6 +22,8 @@ pub enum Stop {
     Signal(Signal),
     /// The reader of stdout went away.
     OutputClosed,
+    /// A list file changed while it was read the second time: `RunStats::list_changed`.
+    ListChanged,
 }
 
 /// What a run did, for the summary and the exit code.
@@ -45,6 +47,8 @@ pub struct RunStats {
     pub first_failure_target: Option<Arc<TargetBuf>>,
     /// Records of lines of a `--stream` list that are not URLs.
     pub input_errors: usize,
+    /// What changed in a list file that was read again (`Stop::ListChanged`).
+    pub list_changed: Option<String>,
     /// URLs the deadline cut off (counted in `failed` too).
     pub cut_off: usize,
     /// Wall time of the run.
@@ -64,6 +68,7 @@ impl RunStats {
             first_failure: None,
             first_failure_target: None,
             input_errors: 0,
+            list_changed: None,
             cut_off: 0,
             elapsed: Duration::ZERO,
         }

@@ -5,9 +5,11 @@ mod support;
 
 use std::io::Write;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use support::routes::{self, Reply, Seen};
-use support::{gather, gather_process, list_file, Running};
+use support::{eventually, gather, gather_process, list_file, Running};
 
 fn pages(seen: &Seen) -> Reply {
     Reply::text(&format!("page {}", seen.target.trim_start_matches('/')))
@@ -144,4 +146,46 @@ fn a_long_list_file_keeps_its_order_and_closes_only_the_last_connection() {
         .map(|seen| seen.target)
         .collect();
     assert_eq!(closing, [format!("/{}", URLS - 1)]);
+}
+
+#[test]
+fn a_list_file_changed_during_the_run_stops_it_cleanly_with_exit_2() {
+    // The first page waits for the test, so the run is still reading the list (its
+    // first 8,192 URLs) when the file is rewritten; the rest is read after that.
+    let release = Arc::new(AtomicBool::new(false));
+    let released = Arc::clone(&release);
+    let s = routes::http(move |seen| {
+        if seen.target != "/0" {
+            return pages(seen);
+        }
+        let released = Arc::clone(&released);
+        Reply::text("head").when(async move {
+            routes::until(|| released.load(Ordering::SeqCst)).await;
+        })
+    });
+    let text: String = (0..8_300)
+        .map(|i| format!("{}\n", s.url(&format!("/{i}"))))
+        .collect();
+    let list = list_file(&text);
+    let mut cmd = gather_process();
+    cmd.args(["-k", "-j", "4", "-n", "0", "--format", "json", "-i"])
+        .arg(list.path());
+    let running = Running::start(cmd);
+    assert!(eventually(|| s.seen().len() > 100), "the run started");
+    std::fs::write(list.path(), text.replace("/8299\n", "/8299-changed\n")).unwrap();
+    release.store(true, Ordering::SeqCst);
+    let (code, rest, stderr) = running.finish();
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("changed while gather was reading it"),
+        "{stderr}"
+    );
+    // The records written before it stand, in a JSON array that is closed.
+    let records: Vec<serde_json::Value> = serde_json::from_str(&rest).expect("a closed array");
+    assert!(
+        !records.is_empty() && records.len() < 8_300,
+        "{}",
+        records.len()
+    );
+    assert!(s.seen_at("/8299").is_empty());
 }

@@ -127,7 +127,10 @@ pub async fn fetch_all<F: Fetch>(
 
     'run: loop {
         let may_start = run.reorder.next_index() + reorder_window;
-        run.window.fill(may_start + LOOKAHEAD)?;
+        if let Err(changed) = run.window.fill(may_start + LOOKAHEAD) {
+            run.list_changed(changed);
+            break;
+        }
         while in_flight.len() < plan.concurrency && run.reorder.text_bytes() < REORDER_MAX_BYTES {
             let Some(index) = scheduler.next(may_start.min(run.window.end()), run.window) else {
                 break;
@@ -201,7 +204,10 @@ pub async fn fetch_all<F: Fetch>(
                 continue;
             }
             read = run.window.wait(), if waits_for_stream => {
-                read?;
+                if let Err(changed) = read {
+                    run.list_changed(changed);
+                    break;
+                }
                 continue;
             }
             Some(origin) = connections.recv() => {
@@ -299,6 +305,15 @@ impl Run<'_> {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// Ends the run: a list is not the one that was checked. What was written
+    /// stands; the rest is not fetched.
+    fn list_changed(&mut self, error: ListError) {
+        if self.stats.stop != Stop::OutputClosed {
+            self.stats.stop = Stop::ListChanged;
+        }
+        self.stats.list_changed = Some(error.to_string());
     }
 
     /// Flushes written records. Returns false if the reader has gone away.

@@ -154,6 +154,7 @@ fn skip_reason(run: &RunEnd) -> &'static str {
             "not reported: the run stopped at its first failure (use -k to fetch every URL)"
         }
         Stop::Signal(_) => "not reported: the run was interrupted",
+        Stop::ListChanged => "not reported: the list changed while gather read it",
         _ => "not reported",
     }
 }

@@ -21,6 +21,10 @@ pub fn stop_line(stats: &RunStats) -> Option<String> {
     let unfinished = stats.unfinished();
     match stats.stop {
         Stop::Finished | Stop::OutputClosed => None,
+        Stop::ListChanged => Some(format!(
+            "stopped: a list changed while it was read; {unfinished} {} not fetched",
+            noun(unfinished)
+        )),
         Stop::Deadline => Some(format!(
             "the --deadline passed; {} {} cut off and reported as failed",
             urls(stats.cut_off),
