@@ -36,7 +36,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::engine::{Fetch, RecordSink, RunError, Window};
+use crate::engine::{Fetch, RecordSink, Window};
 use crate::error::UsageError;
 use crate::fetch::Fetcher;
 use crate::output::{formatter, summary, FormatOptions, Output, Report, RunEnd};
@@ -111,16 +111,7 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
             &mut output,
             &progress,
         );
-        match run.await {
-            Ok(stats) => stats,
-            Err(RunError::Output(err)) => {
-                return Err(anyhow::Error::new(err).context("could not write the output"))
-            }
-            Err(RunError::List(err)) => {
-                progress.clear();
-                return Err(UsageError::Invalid(err.to_string()).into());
-            }
-        }
+        run.await.context("could not write the output")?
     };
     progress.clear();
     if stats.total == 0 && settings.input.stream {

@@ -36,17 +36,6 @@ pub const REORDER_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// How often a heartbeat line is written to a stderr that is not a terminal.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 
-/// Why a run could not go on; a URL's failure is a record, never this.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// Writing the records failed.
-    #[error("could not write the output: {0}")]
-    Output(#[from] io::Error),
-    /// A list could not be read to its end as it was checked.
-    #[error(transparent)]
-    List(#[from] ListError),
-}
-
 /// Fetches one URL into its record; every failure is data in the record.
 pub trait Fetch: Send + Sync + 'static {
     /// The record of the URL at input `index`.
@@ -102,7 +91,7 @@ pub async fn fetch_all<F: Fetch>(
     interrupt: impl Future<Output = Signal>,
     sink: &mut dyn RecordSink,
     progress: &Progress,
-) -> Result<RunStats, RunError> {
+) -> io::Result<RunStats> {
     let started = Instant::now();
     let mut run = Run {
         stats: RunStats::new(window.total().unwrap_or(0)),
@@ -334,7 +323,7 @@ impl Run<'_> {
     /// record gets one failed with `why`, in its place.
     /// A listed input's unread URLs get theirs too; a stream's only as far as
     /// it has been written, since waiting for more would not end the run.
-    fn cut_off(&mut self, why: Failure) -> Result<(), RunError> {
+    fn cut_off(&mut self, why: Failure) -> io::Result<()> {
         let (window, started_at) = (&*self.window, &self.started_at);
         let missed = |index| {
             let entry: &TargetBuf = window.get(index);
@@ -349,8 +338,13 @@ impl Run<'_> {
         let mut index = self.window.end();
         self.window.release(index);
         while !sink.closed() {
-            let Some(entry) = self.window.read_past()? else {
-                break;
+            let entry = match self.window.read_past() {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                Err(changed) => {
+                    self.list_changed(changed);
+                    break;
+                }
             };
             let record = cut_off_record(index, &entry, None, why.clone());
             sink.emit(&entry.view(), &record)?;

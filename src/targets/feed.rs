@@ -100,7 +100,6 @@ pub enum Next {
 #[derive(Debug)]
 pub struct Feed {
     source: Source,
-    total: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -117,8 +116,8 @@ impl Feed {
                 segments: segments.into(),
                 current: None,
                 shard,
+                total,
             }),
-            total: Some(total),
         }
     }
 
@@ -126,13 +125,15 @@ impl Feed {
     pub(super) fn streamed(entries: mpsc::Receiver<Result<TargetBuf, ListError>>) -> Feed {
         Feed {
             source: Source::Streamed(entries),
-            total: None,
         }
     }
 
     /// How many URLs the run has, when that is known before it starts.
     pub fn total(&self) -> Option<usize> {
-        self.total
+        match &self.source {
+            Source::Listed(listed) => Some(listed.total),
+            Source::Streamed(_) => None,
+        }
     }
 
     /// True if entries arrive as a producer writes them, so waiting for one makes sense.
@@ -175,6 +176,8 @@ struct Listed {
     segments: VecDeque<Segment>,
     current: Option<Reading>,
     shard: Option<Shard>,
+    /// URLs of this run, counted when the input was checked.
+    total: usize,
 }
 
 #[derive(Debug)]

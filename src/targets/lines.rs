@@ -52,7 +52,7 @@ impl<R: BufRead> Lines<R> {
             let Ok(text) = std::str::from_utf8(bytes) else {
                 let shown = String::from_utf8_lossy(bytes);
                 let reason = "not valid UTF-8; save the list as UTF-8".to_string();
-                return Ok(Some((self.line, Err(bad(&shown, reason)))));
+                return Ok(Some((self.line, Err(Bad::quoting(&shown, reason)))));
             };
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
@@ -61,11 +61,11 @@ impl<R: BufRead> Lines<R> {
             if too_long {
                 let reason =
                     format!("line is longer than {MAX_LINE_BYTES} bytes; no URL is that long");
-                return Ok(Some((self.line, Err(bad(text, reason)))));
+                return Ok(Some((self.line, Err(Bad::quoting(text, reason)))));
             }
             return Ok(Some((
                 self.line,
-                parse_url(text).map_err(|reason| bad(text, reason)),
+                parse_url(text).map_err(|reason| Bad::quoting(text, reason)),
             )));
         }
         Ok(None)
@@ -126,14 +126,16 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     }
 }
 
-/// A bad entry, its text shortened for quoting.
-pub(super) fn bad(text: &str, reason: String) -> Bad {
-    let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
-    }
-    Bad {
-        text: shown,
-        reason,
+impl Bad {
+    /// A bad entry, its text shortened for quoting.
+    pub(super) fn quoting(text: &str, reason: String) -> Bad {
+        let mut shown: String = text.chars().take(QUOTE_CHARS).collect();
+        if shown.len() < text.len() {
+            shown.push('…');
+        }
+        Bad {
+            text: shown,
+            reason,
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::feed::{FileFacts, ListedFile, Segment};
-use super::lines::{bad, parse_url, Lines};
+use super::lines::{parse_url, Lines};
 use super::{Bad, Feed, Origin, TargetList};
 use crate::error::{BadLine, UsageError};
 use crate::shard::Shard;
@@ -76,12 +76,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     let mut segments = vec![Segment::Held(arguments)];
     let mut position = input.urls.len();
     for list in &lists {
-        let segment = scan(list, &mut position, &mut bad).map_err(|err| {
-            UsageError::Invalid(format!(
-                "cannot read the URL list {}: {err}; check the path given with -i",
-                list.name()
-            ))
-        })?;
+        let segment = scan(list, &mut position, &mut bad).map_err(|err| list.unreadable(err))?;
         segments.push(segment);
     }
     if !bad.is_empty() {
@@ -122,10 +117,9 @@ fn held_by(shard: Shard, count: usize) -> usize {
 fn collect_arguments(args: &[String], bad: &mut Vec<BadLine>) -> TargetList {
     let mut targets = TargetList::new(None);
     for (index, arg) in args.iter().enumerate() {
-        let origin = Origin::Argument(index + 1);
         let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, index + 1, index));
         if let Err(reason) = pushed {
-            bad.push(bad_line(&origin, arg, reason));
+            bad.push(Bad::quoting(arg, reason).at(&Origin::Argument(index + 1)));
         }
     }
     targets.shrink_to_fit();
@@ -136,38 +130,29 @@ fn collect_arguments(args: &[String], bad: &mut Vec<BadLine>) -> TargetList {
 /// to be read again by the feed; stdin and pipes are held.
 fn scan(list: &ListSource, position: &mut usize, bad: &mut Vec<BadLine>) -> io::Result<Segment> {
     let name: Arc<str> = list.name().into();
-    let file = match list {
-        ListSource::Stdin => None,
-        ListSource::File(path) => Some(File::open(path)?),
+    let ListSource::File(path) = list else {
+        return read_list(io::stdin().lock(), name, position, bad).map(Segment::Held);
     };
-    let facts = file.as_ref().map(FileFacts::of).transpose()?;
-    match (file, facts) {
-        (Some(file), Some(facts)) if facts.is_regular() => {
-            let first_position = *position;
-            let mut lines = Lines::new(BufReader::new(&file));
-            while let Some((line, entry)) = lines.next_entry()? {
-                match entry {
-                    Ok(_) => *position += 1,
-                    Err(reason) => bad.push(reason.at(&name, line)),
-                }
-            }
-            Ok(Segment::File(ListedFile {
-                file,
-                name,
-                facts,
-                first_position,
-                urls: *position - first_position,
-            }))
-        }
-        (Some(file), _) => {
-            let held = read_list(BufReader::new(file), name, position, bad)?;
-            Ok(Segment::Held(held))
-        }
-        (None, _) => {
-            let held = read_list(io::stdin().lock(), name, position, bad)?;
-            Ok(Segment::Held(held))
+    let file = File::open(path)?;
+    let facts = FileFacts::of(&file)?;
+    if !facts.is_regular() {
+        return read_list(BufReader::new(file), name, position, bad).map(Segment::Held);
+    }
+    let first_position = *position;
+    let mut lines = Lines::new(BufReader::new(&file));
+    while let Some((line, entry)) = lines.next_entry()? {
+        match entry {
+            Ok(_) => *position += 1,
+            Err(reason) => bad.push(reason.at(&Origin::Line { list: &name, line })),
         }
     }
+    Ok(Segment::File(ListedFile {
+        file,
+        name,
+        facts,
+        first_position,
+        urls: *position - first_position,
+    }))
 }
 
 /// Reads one list named `name` into memory: each URL goes to the returned list,
@@ -189,7 +174,7 @@ pub fn read_list(
         });
         match pushed {
             Ok(()) => *position += 1,
-            Err(reason) => bad.push(reason.at(&name, line)),
+            Err(reason) => bad.push(reason.at(&Origin::Line { list: &name, line })),
         }
     }
     held.shrink_to_fit();
@@ -222,6 +207,14 @@ impl ListSource {
         }
     }
 
+    /// The usage error for a list that cannot be opened or read.
+    fn unreadable(&self, err: io::Error) -> UsageError {
+        UsageError::Invalid(format!(
+            "cannot read the URL list {}: {err}; check the path given with -i",
+            self.name()
+        ))
+    }
+
     /// The list as named in messages: `stdin`, or its path.
     fn shown(&self) -> String {
         match self {
@@ -240,12 +233,7 @@ pub(super) struct OpenedList {
 fn open_for_stream(list: ListSource) -> Result<OpenedList, UsageError> {
     let file = match &list {
         ListSource::Stdin => None,
-        ListSource::File(path) => Some(File::open(path).map_err(|err| {
-            UsageError::Invalid(format!(
-                "cannot read the URL list {}: {err}; check the path given with -i",
-                list.name()
-            ))
-        })?),
+        ListSource::File(path) => Some(File::open(path).map_err(|err| list.unreadable(err))?),
     };
     Ok(OpenedList {
         name: list.name().into(),
@@ -254,22 +242,13 @@ fn open_for_stream(list: ListSource) -> Result<OpenedList, UsageError> {
 }
 
 impl Bad {
-    /// This bad line as an input error at `list:line`.
-    fn at(self, list: &str, line: usize) -> BadLine {
+    /// This bad entry as an input error at `origin`.
+    fn at(self, origin: &Origin<'_>) -> BadLine {
         BadLine {
-            place: Origin::Line { list, line }.to_string(),
+            place: origin.to_string(),
             text: self.text,
             reason: self.reason,
         }
-    }
-}
-
-fn bad_line(origin: &Origin<'_>, text: &str, reason: String) -> BadLine {
-    let Bad { text, reason } = bad(text, reason);
-    BadLine {
-        place: origin.to_string(),
-        text,
-        reason,
     }
 }
 
