@@ -125,6 +125,35 @@ fn compression_bombs_inflate_only_the_prefix() {
 }
 
 #[test]
+fn a_compressed_body_is_inflated_only_as_far_as_the_prefix_needs() {
+    // A first deflate block of text, then a block that is not deflate at all: a
+    // client that inflates ahead of what it was asked for trips over the second
+    // block; one that inflates only the prefix never reaches it.
+    let text: String = (0..400).map(|i| format!("line {i}\n")).collect();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(text.as_bytes()).expect("gzip");
+    gzip.flush().expect("sync flush");
+    let mut body = gzip.get_ref().clone();
+    // Block type 3 is reserved: inflating past the first block fails here.
+    body.extend_from_slice(&[0xff; 64]);
+    let s = routes::http(move |_| {
+        Reply::text("")
+            .header("content-encoding", "gzip")
+            .body(&body)
+    });
+    let run = isolated(&["-n", "10", &s.url("/")]);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let record = &run.records()[0];
+    assert_eq!(record["text"], "line 0\nlin");
+    assert!(record["bytes"].as_u64().unwrap() <= 256, "{record}");
+    // Asking for all of it reaches the bad block, and says so.
+    let run = isolated(&["-n", "100000", &s.url("/")]);
+    let record = &run.records()[0];
+    assert_eq!(record["error_kind"], "body", "{record}");
+    assert!(error_of(record).contains("not valid gzip"), "{record}");
+}
+
+#[test]
 fn binary_bodies_decode_with_replacement_and_json_escapes_controls() {
     let s = routes::http(|_| {
         let body: Vec<u8> = (0..=255u8).cycle().take(4096).collect();

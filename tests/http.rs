@@ -8,7 +8,9 @@ mod support;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
+use support::raw;
 use support::routes::{self, test_ca, Cert, Reply};
 use support::{error_of, gather};
 
@@ -263,6 +265,91 @@ fn a_deadline_during_a_retry_wait_keeps_the_response_received() {
         "{record}"
     );
     assert_eq!(record["attempts"], 1);
+}
+
+#[test]
+fn every_coding_offered_is_undone_and_the_offer_can_be_changed() {
+    let text: String = (0..300)
+        .map(|i| format!("line {i} of the page\n"))
+        .collect();
+    let encoded = |coding: &str| -> Vec<u8> {
+        let raw = text.as_bytes();
+        match coding {
+            "gzip" => {
+                let mut gzip = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                gzip.write_all(raw).unwrap();
+                gzip.finish().unwrap()
+            }
+            "deflate" => {
+                let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), Default::default());
+                zlib.write_all(raw).unwrap();
+                zlib.finish().unwrap()
+            }
+            "br" => {
+                let mut br = brotli::CompressorWriter::new(Vec::new(), 4096, 5, 22);
+                br.write_all(raw).unwrap();
+                br.into_inner()
+            }
+            "zstd" => zstd::encode_all(raw, 3).unwrap(),
+            _ => raw.to_vec(),
+        }
+    };
+    let bodies: Vec<(String, Vec<u8>)> = ["gzip", "deflate", "br", "zstd", "identity"]
+        .iter()
+        .map(|coding| (coding.to_string(), encoded(coding)))
+        .collect();
+    let s = routes::http(move |seen| {
+        if seen.target == "/empty" {
+            return Reply::text("").header("content-encoding", "gzip");
+        }
+        let coding = seen.target.trim_start_matches('/');
+        let (_, body) = bodies.iter().find(|(name, _)| name == coding).unwrap();
+        Reply::text("")
+            .header("content-encoding", coding)
+            .body(body)
+    });
+    let urls: Vec<String> = ["gzip", "deflate", "br", "zstd", "identity"]
+        .iter()
+        .map(|coding| s.url(&format!("/{coding}")))
+        .collect();
+    let mut args = vec!["-j", "1", "-n", "100000"];
+    args.extend(urls.iter().map(String::as_str));
+    let (code, records, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    for record in &records {
+        assert_eq!(record["text"], text.as_str(), "{}", record["url"]);
+        assert_eq!(record["bytes"], text.len(), "{}", record["url"]);
+    }
+    let offer = |seen: &routes::Seen| seen.header("accept-encoding").map(str::to_string);
+    for seen in s.seen() {
+        let offer = offer(&seen).unwrap_or_default();
+        for coding in ["gzip", "deflate", "br", "zstd"] {
+            assert!(offer.contains(coding), "Accept-Encoding: {offer}");
+        }
+    }
+    // -H replaces the offer, or removes it when given empty.
+    run(&["-H", "Accept-Encoding: identity", &urls[4]]);
+    run(&["-H", "Accept-Encoding:", &urls[4]]);
+    let offers: Vec<Option<String>> = s.seen()[5..].iter().map(offer).collect();
+    assert_eq!(offers, [Some("identity".to_string()), None]);
+    // An empty body is empty whatever coding it is labelled with.
+    let (code, records, _) = run(&[&s.url("/empty")]);
+    assert_eq!(code, Some(0), "{}", records[0]);
+    assert_eq!(records[0]["text"], "");
+}
+
+#[test]
+fn the_rest_of_a_compressed_body_is_read_so_its_connection_serves_the_next_url() {
+    // Each answer's second half comes 20 ms after its first: gather has its
+    // prefix by then, and the connection is free again only once the rest is read.
+    let s = raw::in_two_parts(raw::gzip_page(), "gzip", Duration::from_millis(20));
+    let urls: Vec<String> = (0..3).map(|i| s.url(&format!("/{i}"))).collect();
+    let mut args = vec!["-j", "1", "-n", "10"];
+    args.extend(urls.iter().map(String::as_str));
+    let (code, records, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(records[2]["text"], "line 0\nlin");
+    assert_eq!(s.connections(), 1);
 }
 
 #[test]

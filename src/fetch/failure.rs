@@ -12,6 +12,7 @@ use rustls::{AlertDescription, CertificateError};
 use url::Url;
 
 use super::client::{DnsFailed, IpFamily, MAX_RESPONSE_HEADERS};
+use super::coding::Coding;
 use crate::record::Failure;
 
 /// What a failure message may name besides the error itself.
@@ -112,6 +113,21 @@ pub fn body_failure(err: &reqwest::Error) -> Failure {
         return Failure::Body(plain_io(io));
     }
     Failure::Body(describe(err))
+}
+
+/// Classifies an error while inflating a body: the transport's own error, or
+/// one in the compressed data.
+pub fn inflate_failure(err: &io::Error, coding: Coding) -> Failure {
+    if let Some(transport) = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+    {
+        return body_failure(transport);
+    }
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return Failure::Body("the body ended before its compressed stream did".to_string());
+    }
+    Failure::Body(format!("the body is not valid {}: {err}", coding.name()))
 }
 
 /// A rustls error as curl would put it: the cause, and the way out.

@@ -4,6 +4,7 @@
 
 mod body;
 mod client;
+mod coding;
 mod failure;
 pub mod proxy;
 mod redirect;
@@ -20,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use http::header::HeaderName;
-use http::header::{AUTHORIZATION, CONNECTION, CONTENT_ENCODING};
+use http::header::{AUTHORIZATION, CONNECTION};
 use http::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
 use tokio::time::Instant;
@@ -31,7 +32,7 @@ use crate::pace::Pacer;
 use crate::record::{Cause, Connection, Failure, Record};
 use crate::status::StatusSet;
 use crate::targets::{redact, Target};
-use body::drain;
+use body::{drain, Body};
 use client::client_settings;
 pub use client::{build as build_client, ClientSettings, IpFamily};
 use failure::{request_failure, Scene};
@@ -226,8 +227,8 @@ impl Fetcher {
     async fn attempt(&self, target: &Target<'_>, learned: &mut Attempt) -> Result<String, Failure> {
         let exchange = self.exchange(target, learned);
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok((text, response))) => {
-                drain(response).await;
+            Ok(Ok((text, body))) => {
+                body.drain().await;
                 Ok(text)
             }
             Ok(Err(failure)) => Err(failure),
@@ -236,12 +237,12 @@ impl Fetcher {
     }
 
     /// The request and its redirects, then the prefix of the final response;
-    /// gives back the text and the response, whose body may still have more.
+    /// gives back the text and the body, which may still have more.
     async fn exchange(
         &self,
         target: &Target<'_>,
         learned: &mut Attempt,
-    ) -> Result<(String, Response), Failure> {
+    ) -> Result<(String, Body), Failure> {
         // Parsed once, when the list was read; owned only after a redirect.
         let mut url: Cow<'_, Url> = match target.parsed {
             Some(url) => Cow::Borrowed(url),
@@ -323,16 +324,6 @@ impl Fetcher {
                 status,
                 accepted: self.accept.to_string(),
             });
-        }
-        // reqwest removes Content-Encoding once it has undone it; one that is left
-        // is a coding it cannot undo (or a list of them), whose bytes are not text.
-        if let Some(coding) = response.headers().get(CONTENT_ENCODING) {
-            if !coding.as_bytes().eq_ignore_ascii_case(b"identity") {
-                return Err(Failure::Body(format!(
-                    "the body is encoded as {:?}, which gather cannot decode",
-                    String::from_utf8_lossy(coding.as_bytes())
-                )));
-            }
         }
         self.read_prefix(response, learned).await
     }

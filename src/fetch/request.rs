@@ -1,18 +1,21 @@
 //! What a request carries: gather's own headers with the user's `-H` applied.
 
-use http::header::{HeaderName, USER_AGENT};
+use http::header::{HeaderName, ACCEPT_ENCODING, USER_AGENT};
 use http::{HeaderMap, HeaderValue};
 
-/// The headers every request carries: the User-Agent, then the user's `-H`, which
-/// replace a header of the same name, or remove it when given without a value.
-/// reqwest adds `Accept: */*` and the `Accept-Encoding` it can decode when a
-/// request has none; a `-H` of those names replaces them.
+use super::coding;
+
+/// The headers every request carries: the User-Agent and the codings gather
+/// undoes, then the user's `-H`, which replace a header of the same name, or
+/// remove it when given without a value. reqwest adds `Accept: */*` when a
+/// request has none; a `-H` of that name replaces it.
 pub fn request_headers(
     user_agent: &HeaderValue,
     user: &[(HeaderName, Option<HeaderValue>)],
 ) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(USER_AGENT, user_agent.clone());
+    headers.insert(ACCEPT_ENCODING, coding::ACCEPT_ENCODING);
     for (name, _) in user {
         headers.remove(name);
     }
@@ -50,7 +53,9 @@ mod tests {
         let headers = request_headers(&agent, &user);
         assert_eq!(headers[USER_AGENT], "mine");
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
-        let headers = request_headers(&agent, &[(USER_AGENT, None)]);
+        assert_eq!(headers[ACCEPT_ENCODING], coding::ACCEPT_ENCODING);
+        let headers = request_headers(&agent, &[(USER_AGENT, None), (ACCEPT_ENCODING, None)]);
         assert!(headers.get(USER_AGENT).is_none());
+        assert!(headers.get(ACCEPT_ENCODING).is_none());
     }
 }

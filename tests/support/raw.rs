@@ -120,6 +120,34 @@ pub fn gzip_cut() -> TestServer {
     })
 }
 
+/// Answers every request on a connection with `body` in the given content
+/// coding, its second half `pause` after the first.
+pub fn in_two_parts(body: Vec<u8>, coding: &'static str, pause: Duration) -> TestServer {
+    let body = Arc::new(body);
+    raw(move |mut stream| {
+        let body = Arc::clone(&body);
+        async move {
+            while read_head(&mut stream).await.is_some() {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                     Content-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                let (first, second) = body.split_at(body.len() / 2);
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(first).await.is_err()
+                {
+                    return;
+                }
+                sleep(pause).await;
+                if stream.write_all(second).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+}
+
 /// A chunked body that never ends.
 pub fn endless() -> TestServer {
     raw(|mut stream| async move {
