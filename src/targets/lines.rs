@@ -119,9 +119,17 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
                 "unsupported scheme {other:?}: gather fetches only http and https URLs"
             )),
         },
-        Err(url::ParseError::RelativeUrlWithoutBase) => Err(format!(
-            "not a URL: it has no scheme; write it as https://{text} or http://{text}"
-        )),
+        // Only a bare host name (with a path, perhaps) is worth writing out again.
+        Err(url::ParseError::RelativeUrlWithoutBase)
+            if !text.contains(char::is_whitespace) && !text.contains("://") =>
+        {
+            Err(format!(
+                "not a URL: it has no scheme; write it as https://{text} or http://{text}"
+            ))
+        }
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            Err("not a URL: it does not start with http:// or https://".to_string())
+        }
         Err(err) => Err(format!("not a URL: {err}")),
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::feed::{FileFacts, ListedFile, Segment};
 use super::lines::{parse_url, Lines};
 use super::{Bad, Feed, Origin, TargetList};
-use crate::error::{BadLine, UsageError};
+use crate::error::{BadLine, BadLines, UsageError};
 use crate::shard::Shard;
 
 /// Where the URLs come from, as the command line said.
@@ -57,7 +57,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         }
         lists.push(ListSource::Stdin);
     }
-    let mut bad = Vec::new();
+    let mut bad = BadLines::default();
     let arguments = collect_arguments(&input.urls, &mut bad);
     if input.stream {
         if !bad.is_empty() {
@@ -114,7 +114,7 @@ fn held_by(shard: Shard, count: usize) -> usize {
 }
 
 /// The arguments, checked; each bad one goes to `bad`.
-fn collect_arguments(args: &[String], bad: &mut Vec<BadLine>) -> TargetList {
+fn collect_arguments(args: &[String], bad: &mut BadLines) -> TargetList {
     let mut targets = TargetList::new(None);
     for (index, arg) in args.iter().enumerate() {
         let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, index + 1, index));
@@ -128,7 +128,7 @@ fn collect_arguments(args: &[String], bad: &mut Vec<BadLine>) -> TargetList {
 
 /// Reads one list through, checking every line. A regular file is only counted,
 /// to be read again by the feed; stdin and pipes are held.
-fn scan(list: &ListSource, position: &mut usize, bad: &mut Vec<BadLine>) -> io::Result<Segment> {
+fn scan(list: &ListSource, position: &mut usize, bad: &mut BadLines) -> io::Result<Segment> {
     let name: Arc<str> = list.name().into();
     let ListSource::File(path) = list else {
         return read_list(io::stdin().lock(), name, position, bad).map(Segment::Held);
@@ -161,7 +161,7 @@ pub fn read_list(
     reader: impl BufRead,
     name: Arc<str>,
     position: &mut usize,
-    bad: &mut Vec<BadLine>,
+    bad: &mut BadLines,
 ) -> io::Result<TargetList> {
     let mut held = TargetList::new(Some(Arc::clone(&name)));
     let mut lines = Lines::new(reader);
@@ -261,9 +261,9 @@ mod tests {
     use crate::targets::{Next, TargetBuf};
 
     fn parse(list: &[u8]) -> (Vec<TargetBuf>, Vec<BadLine>) {
-        let mut bad = Vec::new();
+        let mut bad = BadLines::default();
         let held = read_list(list, "list.txt".into(), &mut 0, &mut bad).unwrap();
-        (held.iter().collect(), bad)
+        (held.iter().collect(), bad.shown().to_vec())
     }
 
     fn list_file(text: &str) -> tempfile::NamedTempFile {
@@ -332,6 +332,12 @@ mod tests {
         assert!(bad[0].reason.contains("unsupported scheme \"ftp\""));
         assert!(bad[1].reason.contains("https://example.com"));
         assert!(bad[2].reason.contains("UTF-8"));
+        // A line that is not a bare host is not offered back with a scheme in front.
+        let (_, bad) = parse(b"url = \"http://a.example/\"\n");
+        assert_eq!(
+            bad[0].reason,
+            "not a URL: it does not start with http:// or https://"
+        );
     }
 
     #[test]
