@@ -7,6 +7,7 @@ use clap::{Parser, ValueEnum};
 use clap_complete::Shell;
 use http::header::{HeaderName, HeaderValue};
 
+use crate::checks::{self, HeaderCheck, Pattern};
 use crate::shard::Shard;
 use crate::status::StatusSet;
 
@@ -204,6 +205,52 @@ pub struct Cli {
     /// is reached.
     #[arg(long, value_name = "TEXT", help_heading = "Checks")]
     pub expect: Vec<String>,
+
+    /// Fail a page that contains TEXT (kind reject); repeatable
+    ///
+    /// The body is read to its end or --max-bytes; the failure quotes the text
+    /// around the match.
+    #[arg(long, value_name = "TEXT", help_heading = "Checks")]
+    pub reject: Vec<String>,
+
+    /// Require each page to match a regex (the regex crate's syntax); repeatable.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        help_heading = "Checks",
+        hide_short_help = true
+    )]
+    pub expect_regex: Vec<Pattern>,
+
+    /// Fail a page that matches a regex (kind reject); repeatable.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        help_heading = "Checks",
+        hide_short_help = true
+    )]
+    pub reject_regex: Vec<Pattern>,
+
+    /// Require a response header, and one of its values to match REGEX if given
+    /// (kind header); repeatable, e.g. `--expect-header 'Content-Type: json'`.
+    #[arg(
+        long,
+        value_name = "'NAME: REGEX'",
+        help_heading = "Checks",
+        hide_short_help = true
+    )]
+    pub expect_header: Vec<HeaderCheck>,
+
+    /// Fail a response that carries this header (kind header); repeatable.
+    #[arg(long, value_name = "NAME", value_parser = checks::header_name, help_heading = "Checks", hide_short_help = true)]
+    pub reject_header: Vec<HeaderName>,
+
+    /// Fail a URL whose answer took longer than this (kind slow): seconds, or with a
+    /// unit (800ms). Unlike -t, the request is not cut short, and its record keeps
+    /// its text.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = seconds,
+          help_heading = "Checks", hide_short_help = true)]
+    pub max_latency: Option<f64>,
 
     /// Fail a URL whose server certificate expires within N days (kind cert_expiry);
     /// its record keeps its text.

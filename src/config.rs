@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 
+use crate::checks::{HeaderChecks, TextChecks};
 use crate::cli::{Cli, ColorWhen, FormatName};
 use crate::engine::{Mode, Plan};
 use crate::environment::Environment;
@@ -77,6 +78,11 @@ impl Settings {
                 "--expect needs a text; an empty one would match any page",
             ));
         }
+        if cli.reject.iter().any(String::is_empty) {
+            return Err(invalid(
+                "--reject needs a text; an empty one would fail every page",
+            ));
+        }
         let rate = match cli.rate {
             Some(rate) if !(rate > 0.0 && rate <= 1e9) => {
                 return Err(UsageError::Invalid(format!(
@@ -145,7 +151,20 @@ impl Settings {
             fetch: FetchSettings {
                 chars: cli.chars,
                 max_bytes: cli.max_bytes,
-                expect: cli.expect,
+                text_checks: Arc::new(TextChecks {
+                    expect: cli.expect,
+                    reject: cli.reject,
+                    expect_regex: cli.expect_regex,
+                    reject_regex: cli.reject_regex,
+                }),
+                header_checks: HeaderChecks {
+                    expect: cli.expect_header,
+                    reject: cli.reject_header,
+                },
+                max_latency: cli
+                    .max_latency
+                    .map(|limit| seconds("--max-latency", limit))
+                    .transpose()?,
                 title: !cli.no_title,
                 accept: cli.accept,
                 timeout: seconds("-t/--timeout", cli.timeout)?,

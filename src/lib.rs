@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod connected;

@@ -152,15 +152,34 @@ pub enum Failure {
         /// The `--min-cert-days` asked for.
         min_days: u32,
     },
-    /// Texts given with `--expect` that the body did not contain.
+    /// Texts (`--expect`) or patterns (`--expect-regex`) the body did not contain.
     #[error("{}", expect_message(.missing, *.searched, *.whole_body))]
     Expect {
-        /// The texts not found, in the order given.
+        /// The texts (quoted) and patterns (`/…/`) not found, in the order given.
         missing: Vec<String>,
         /// Body bytes searched.
         searched: u64,
         /// Whether the search reached the end of the body (or stopped at --max-bytes).
         whole_body: bool,
+    },
+    /// The body held a text (`--reject`) or pattern (`--reject-regex`) it must not.
+    #[error("found rejected {} {check} in {context}", if check.starts_with('/') { "pattern" } else { "text" })]
+    Reject {
+        /// The text (quoted) or pattern (`/…/`) as given.
+        check: String,
+        /// Where it was found: the match with some text on each side, quoted.
+        context: String,
+    },
+    /// A header check (`--expect-header`, `--reject-header`) failed.
+    #[error("{0}")]
+    Header(String),
+    /// The answer took longer than `--max-latency`; the record keeps its text.
+    #[error("took {}, more than --max-latency {}", Secs(*.took), Secs(*.limit))]
+    Slow {
+        /// How long the attempt that answered took.
+        took: Duration,
+        /// The `--max-latency` given.
+        limit: Duration,
     },
     /// The run's `--deadline` passed before this URL finished.
     #[error("deadline: the run's --deadline passed before this URL finished")]
@@ -206,6 +225,9 @@ impl Failure {
             Failure::RedirectInvalid(_) => "redirect_invalid",
             Failure::Body(_) => "body",
             Failure::Expect { .. } => "expect",
+            Failure::Reject { .. } => "reject",
+            Failure::Header(_) => "header",
+            Failure::Slow { .. } => "slow",
             Failure::CertExpiry { .. } => "cert_expiry",
             Failure::Deadline => "deadline",
             Failure::Interrupted => "interrupted",
@@ -226,7 +248,6 @@ fn cert_expiry_message(expires: &str, days_left: i64, min_days: u32) -> String {
 }
 
 fn expect_message(missing: &[String], searched: u64, whole_body: bool) -> String {
-    let quoted: Vec<String> = missing.iter().map(|t| format!("{t:?}")).collect();
     let noun = if missing.len() == 1 { "text" } else { "texts" };
     let scope = if whole_body {
         format!("the whole body, {searched} bytes")
@@ -235,7 +256,7 @@ fn expect_message(missing: &[String], searched: u64, whole_body: bool) -> String
     };
     format!(
         "expected {noun} not found: {} (searched {scope})",
-        quoted.join(", ")
+        missing.join(", ")
     )
 }
 
@@ -283,13 +304,29 @@ mod tests {
         );
         assert_eq!(Failure::Timeout(Duration::from_secs(30)).kind(), "timeout");
         let expect = Failure::Expect {
-            missing: vec!["Welcome".into(), "OK".into()],
+            missing: vec![r#""Welcome""#.into(), "/O?K/".into()],
             searched: 10,
             whole_body: false,
         };
         assert_eq!(
             expect.to_string(),
-            "expected texts not found: \"Welcome\", \"OK\" (searched the first 10 bytes; raise with --max-bytes)"
+            "expected texts not found: \"Welcome\", /O?K/ (searched the first 10 bytes; raise with --max-bytes)"
+        );
+        let reject = Failure::Reject {
+            check: "/[Ee]rror/".into(),
+            context: r#""… an Error here""#.into(),
+        };
+        assert_eq!(
+            reject.to_string(),
+            r#"found rejected pattern /[Ee]rror/ in "… an Error here""#
+        );
+        let slow = Failure::Slow {
+            took: Duration::from_millis(1234),
+            limit: Duration::from_millis(800),
+        };
+        assert_eq!(
+            slow.to_string(),
+            "took 1.23s, more than --max-latency 0.80s"
         );
     }
 

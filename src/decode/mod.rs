@@ -1,15 +1,19 @@
 //! The first N characters of a body, as a browser would show them: the encoding
 //! sniffed the WHATWG way ([`sniff`]), then an incremental decoder that stops after
-//! N characters, looking on for `--expect` texts and the page's title ([`title`])
-//! where asked.
+//! N characters, looking on for the text checks ([`crate::checks`]) and the
+//! page's title ([`title`]) where asked.
 
 pub mod sniff;
 pub mod title;
+
+use std::sync::Arc;
 
 use encoding_rs::{CoderResult, Decoder, Encoding};
 
 pub use sniff::{CharsetSource, Declared};
 use title::TitleScanner;
+
+use crate::checks::{TextChecks, TextSearch, Verdict};
 
 /// How many bytes of UTF-8 the decoder produces per step; bounds the work done
 /// past the Nth character when a chunk is large.
@@ -20,8 +24,8 @@ const STEP_BYTES: usize = 4096;
 pub struct Decoded {
     /// The first N characters.
     pub text: String,
-    /// The `--expect` texts never seen, in the order given.
-    pub missing: Vec<String>,
+    /// What the text checks found.
+    pub verdict: Verdict,
     /// The encoding used, once one was decided (not for `-n 0`).
     pub charset: Option<&'static Encoding>,
     /// What decided it.
@@ -44,7 +48,7 @@ pub struct PrefixDecoder {
     text: String,
     remaining: usize,
     scratch: String,
-    expect: Option<ExpectScanner>,
+    search: Option<TextSearch>,
     title: Option<TitleScanner>,
 }
 
@@ -60,17 +64,17 @@ impl PrefixDecoder {
             remaining: limit,
             // A short prefix needs a short step; it still decodes any input.
             scratch: String::with_capacity(STEP_BYTES.min(limit.saturating_mul(4).max(64))),
-            expect: None,
+            search: None,
             title: None,
         }
     }
 
-    /// Also looks for each of `texts` anywhere in the decoded body.
-    pub fn expecting(mut self, texts: &[String]) -> PrefixDecoder {
-        if !texts.is_empty() {
+    /// Also searches the decoded body for what `checks` ask.
+    pub fn checking(mut self, checks: &Arc<TextChecks>) -> PrefixDecoder {
+        if !checks.is_empty() {
             // The whole body is searched: decode in full-size steps.
             self.scratch.reserve(STEP_BYTES);
-            self.expect = Some(ExpectScanner::new(texts));
+            self.search = Some(TextSearch::new(Arc::clone(checks)));
         }
         self
     }
@@ -87,7 +91,7 @@ impl PrefixDecoder {
     /// the title search is over; later input is ignored.
     pub fn is_done(&self) -> bool {
         self.remaining == 0
-            && self.expect.as_ref().is_none_or(ExpectScanner::all_found)
+            && self.search.as_ref().is_none_or(TextSearch::is_done)
             && self.title.as_ref().is_none_or(TitleScanner::is_done)
     }
 
@@ -117,7 +121,7 @@ impl PrefixDecoder {
             let held = std::mem::take(&mut self.held);
             self.feed_decoded(&held);
         }
-        self.remaining == 0 && self.expect.as_ref().is_none_or(ExpectScanner::all_found)
+        self.remaining == 0 && self.search.as_ref().is_none_or(TextSearch::is_done)
     }
 
     /// Ends the stream. `ended` says the body ended here (a multi-byte sequence cut
@@ -135,7 +139,7 @@ impl PrefixDecoder {
         }
         Decoded {
             text: self.text,
-            missing: self.expect.map(ExpectScanner::missing).unwrap_or_default(),
+            verdict: self.search.map(TextSearch::finish).unwrap_or_default(),
             charset: self.decoder.as_ref().map(|(decoder, _)| decoder.encoding()),
             source: self.decoder.as_ref().map(|(_, source)| *source),
             title: self.title.and_then(TitleScanner::finish),
@@ -179,8 +183,8 @@ impl PrefixDecoder {
             self.remaining -= taken.chars().count();
             self.text.push_str(taken);
         }
-        if let Some(expect) = &mut self.expect {
-            expect.scan(&self.scratch);
+        if let Some(search) = &mut self.search {
+            search.scan(&self.scratch);
         }
         if let Some(title) = &mut self.title {
             title.scan(&self.scratch);
@@ -189,62 +193,17 @@ impl PrefixDecoder {
     }
 }
 
-/// Finds expected texts in a stream of decoded pieces, across piece boundaries.
-struct ExpectScanner {
-    /// Each expected text, and whether it has been seen.
-    texts: Vec<(String, bool)>,
-    /// The end of the text seen so far, long enough to hold all but the last
-    /// character of the longest pending text.
-    tail: String,
-    longest: usize,
-}
-
-impl ExpectScanner {
-    fn new(texts: &[String]) -> ExpectScanner {
-        ExpectScanner {
-            texts: texts.iter().map(|t| (t.clone(), t.is_empty())).collect(),
-            tail: String::new(),
-            longest: texts.iter().map(String::len).max().unwrap_or(0),
-        }
-    }
-
-    fn all_found(&self) -> bool {
-        self.texts.iter().all(|(_, found)| *found)
-    }
-
-    fn scan(&mut self, piece: &str) {
-        if self.all_found() || piece.is_empty() {
-            return;
-        }
-        self.tail.push_str(piece);
-        for (text, found) in &mut self.texts {
-            if !*found && self.tail.contains(text.as_str()) {
-                *found = true;
-            }
-        }
-        let keep = self.longest.saturating_sub(1);
-        if self.tail.len() > keep {
-            let mut cut = self.tail.len() - keep;
-            while !self.tail.is_char_boundary(cut) {
-                cut += 1;
-            }
-            self.tail.drain(..cut);
-        }
-    }
-
-    fn missing(self) -> Vec<String> {
-        self.texts
-            .into_iter()
-            .filter(|(_, found)| !found)
-            .map(|(text, _)| text)
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use encoding_rs::{UTF_8, WINDOWS_1252};
+
+    fn expecting(texts: &[&str]) -> Arc<TextChecks> {
+        Arc::new(TextChecks {
+            expect: texts.iter().map(|text| text.to_string()).collect(),
+            ..TextChecks::default()
+        })
+    }
 
     /// A plain-text response with `charset` in its Content-Type, if given.
     fn declared(charset: Option<&'static Encoding>) -> Declared {
@@ -457,12 +416,8 @@ mod tests {
     fn expectations_are_found_across_chunks_and_past_the_prefix() {
         let body = "<html><title>Welcome home</title> ✓ status: all systems go".as_bytes();
         for chunk in 1..body.len() {
-            let texts = [
-                "Welcome".to_string(),
-                "all systems go".to_string(),
-                "✓ status".to_string(),
-            ];
-            let mut decoder = PrefixDecoder::new(declared(Some(UTF_8)), 6).expecting(&texts);
+            let checks = expecting(&["Welcome", "all systems go", "✓ status"]);
+            let mut decoder = PrefixDecoder::new(declared(Some(UTF_8)), 6).checking(&checks);
             for piece in body.chunks(chunk) {
                 if decoder.feed(piece) {
                     break;
@@ -471,19 +426,22 @@ mod tests {
             let decoded = decoder.finish(true);
             assert_eq!(decoded.text, "<html>");
             assert!(
-                decoded.missing.is_empty(),
+                decoded.verdict.missing.is_empty(),
                 "chunk {chunk}: missing {:?}",
-                decoded.missing
+                decoded.verdict.missing
             );
         }
     }
 
     #[test]
     fn missing_expectations_are_named_in_order() {
-        let texts = ["absent".to_string(), "here".to_string(), "gone".to_string()];
-        let mut decoder = PrefixDecoder::new(declared(Some(UTF_8)), 0).expecting(&texts);
+        let checks = expecting(&["absent", "here", "gone"]);
+        let mut decoder = PrefixDecoder::new(declared(Some(UTF_8)), 0).checking(&checks);
         assert!(!decoder.feed(b"it is here"));
-        assert_eq!(decoder.finish(true).missing, ["absent", "gone"]);
+        assert_eq!(
+            decoder.finish(true).verdict.missing,
+            [r#""absent""#, r#""gone""#]
+        );
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl Fetcher {
         let declared = Declared::new(content_type, response.url().host_str());
         let mut body = Body::of(response, self.chars)?;
         let mut decoder = PrefixDecoder::new(declared, self.chars)
-            .expecting(&self.expect)
+            .checking(&self.text_checks)
             .with_title(self.title);
         let mut ended = false;
         while !decoder.is_done() && learned.bytes < self.max_bytes {
@@ -159,10 +159,18 @@ impl Fetcher {
         learned.charset = decoded.charset.map(|encoding| encoding.name());
         learned.charset_source = decoded.source;
         learned.title = decoded.title;
-        if !decoded.missing.is_empty() {
+        let verdict = decoded.verdict;
+        if let Some(rejected) = verdict.rejected {
+            learned.failed_text = Some(decoded.text);
+            return Err(Failure::Reject {
+                check: rejected.check,
+                context: rejected.context,
+            });
+        }
+        if !verdict.missing.is_empty() {
             learned.failed_text = Some(decoded.text);
             return Err(Failure::Expect {
-                missing: decoded.missing,
+                missing: verdict.missing,
                 searched: learned.bytes,
                 whole_body: ended,
             });

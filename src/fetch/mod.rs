@@ -27,6 +27,7 @@ use reqwest::{Client, Response};
 use tokio::time::Instant;
 use url::Url;
 
+use crate::checks::{HeaderChecks, TextChecks};
 use crate::decode::CharsetSource;
 use crate::pace::Pacer;
 use crate::record::{Cause, Connection, Failure, Record};
@@ -48,8 +49,12 @@ pub struct FetchSettings {
     pub chars: usize,
     /// Body bytes read at most.
     pub max_bytes: u64,
-    /// Texts every page must contain.
-    pub expect: Vec<String>,
+    /// What every page's text must and must not contain.
+    pub text_checks: Arc<TextChecks>,
+    /// What every response's headers must and must not carry.
+    pub header_checks: HeaderChecks,
+    /// Fail a URL whose answer took longer than this (`--max-latency`).
+    pub max_latency: Option<Duration>,
     /// Look for each HTML page's `<title>`, past the prefix if need be.
     pub title: bool,
     /// Statuses that count as success.
@@ -103,7 +108,9 @@ pub struct Fetcher {
     proxies: ProxySettings,
     chars: usize,
     max_bytes: u64,
-    expect: Vec<String>,
+    text_checks: Arc<TextChecks>,
+    header_checks: HeaderChecks,
+    max_latency: Option<Duration>,
     title: bool,
     accept: StatusSet,
     timeout: Duration,
@@ -155,7 +162,9 @@ impl Fetcher {
             proxies: config.proxies.clone(),
             chars: config.chars,
             max_bytes: config.max_bytes,
-            expect: config.expect.clone(),
+            text_checks: Arc::clone(&config.text_checks),
+            header_checks: config.header_checks.clone(),
+            max_latency: config.max_latency,
             title: config.title,
             accept: config.accept.clone(),
             timeout: config.timeout,
@@ -225,11 +234,19 @@ impl Fetcher {
 
     /// One request, under the per-request timeout.
     async fn attempt(&self, target: &Target<'_>, learned: &mut Attempt) -> Result<String, Failure> {
+        let began = Instant::now();
         let exchange = self.exchange(target, learned);
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(Ok((text, body))) => {
+                let took = began.elapsed();
                 body.drain().await;
-                Ok(text)
+                match self.max_latency {
+                    Some(limit) if took > limit => {
+                        learned.failed_text = Some(text);
+                        Err(Failure::Slow { took, limit })
+                    }
+                    _ => Ok(text),
+                }
             }
             Ok(Err(failure)) => Err(failure),
             Err(_elapsed) => Err(Failure::Timeout(self.timeout)),
@@ -315,17 +332,31 @@ impl Fetcher {
         let status = response.status().as_u16();
         if !self.accept.contains(status) {
             learned.retry_after = retry_after(response.headers());
-            // What the error page said is the first question when a check goes
-            // red, so its prefix is kept, as curl's --fail-with-body shows it.
-            if let Ok((text, _)) = self.read_prefix(response, learned).await {
-                learned.failed_text = Some(text);
-            }
-            return Err(Failure::Status {
+            let failure = Failure::Status {
                 status,
                 accepted: self.accept.to_string(),
-            });
+            };
+            return Err(self.failing(response, learned, failure).await);
+        }
+        if let Err(why) = self.header_checks.verify(response.headers()) {
+            return Err(self.failing(response, learned, Failure::Header(why)).await);
         }
         self.read_prefix(response, learned).await
+    }
+
+    /// `failure`, with the prefix of the page that failed kept in the record:
+    /// what the page said is the first question when a check goes red, as
+    /// curl's --fail-with-body shows it.
+    async fn failing(
+        &self,
+        response: Response,
+        learned: &mut Attempt,
+        failure: Failure,
+    ) -> Failure {
+        if let Ok((text, _)) = self.read_prefix(response, learned).await {
+            learned.failed_text = Some(text);
+        }
+        failure
     }
 
     /// The headers for one request of an exchange: the shared ones, the URL's
@@ -410,7 +441,9 @@ mod tests {
         FetchSettings {
             chars: 100,
             max_bytes: 1 << 20,
-            expect: Vec::new(),
+            text_checks: Arc::default(),
+            header_checks: HeaderChecks::default(),
+            max_latency: None,
             title: true,
             accept: StatusSet::default(),
             timeout: Duration::from_secs(5),
