@@ -26,8 +26,12 @@ impl FromStr for Pattern {
             return Err("an empty pattern would match any page".to_string());
         }
         Regex::new(text).map(Pattern).map_err(|err| match err {
-            // The syntax error's own text points at the fault under a copy of the pattern.
-            regex::Error::Syntax(syntax) => format!("not a valid regex:\n{syntax}"),
+            // The syntax error's text copies the pattern with a caret under the
+            // fault; its last line says what the fault is, which fits one line.
+            regex::Error::Syntax(syntax) => {
+                let fault = syntax.lines().find_map(|line| line.strip_prefix("error: "));
+                format!("not a valid regex: {}", fault.unwrap_or("syntax error"))
+            }
             other => format!("not a usable regex: {other}"),
         })
     }
@@ -312,7 +316,9 @@ fn context(text: &str, start: usize, end: usize) -> String {
     if before > 0 {
         shown.push('…');
     }
-    shown.push_str(&text[before..after]);
+    // Line breaks and indentation read better as single spaces in a one-line message.
+    let words: Vec<&str> = text[before..after].split_whitespace().collect();
+    shown.push_str(&words.join(" "));
     if after < text.len() {
         shown.push('…');
     }
@@ -365,7 +371,7 @@ mod tests {
             checks,
             &[
                 &before,
-                "The site is down for Mainte",
+                "The site is\n  down for Mainte",
                 "nance until 5pm. Sorry!",
             ],
         );
@@ -373,7 +379,7 @@ mod tests {
         assert_eq!(rejected.check, r#""Maintenance""#);
         assert_eq!(
             rejected.context,
-            r#""…xxxxxxxxxThe site is down for Maintenance until 5pm. Sorry!""#
+            r#""…xxxxxxxThe site is down for Maintenance until 5pm. Sorry!""#
         );
     }
 

@@ -203,20 +203,31 @@ pub struct Cli {
     ///
     /// All must be found. The body is read until every text is found or --max-bytes
     /// is reached.
-    #[arg(long, value_name = "TEXT", help_heading = "Checks")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub expect: Vec<String>,
 
     /// Fail a page that contains TEXT (kind reject); repeatable
     ///
     /// The body is read to its end or --max-bytes; the failure quotes the text
     /// around the match.
-    #[arg(long, value_name = "TEXT", help_heading = "Checks")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        help_heading = "Checks"
+    )]
     pub reject: Vec<String>,
 
     /// Require each page to match a regex (the regex crate's syntax); repeatable.
     #[arg(
         long,
         value_name = "REGEX",
+        allow_hyphen_values = true,
         help_heading = "Checks",
         hide_short_help = true
     )]
@@ -226,6 +237,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "REGEX",
+        allow_hyphen_values = true,
         help_heading = "Checks",
         hide_short_help = true
     )]

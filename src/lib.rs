@@ -24,6 +24,7 @@ pub mod output;
 pub mod pace;
 pub mod progress;
 pub mod record;
+pub mod rules;
 pub mod shard;
 pub mod signals;
 pub mod stats;

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::routes::{self, Reply};
-use support::{error_of, gather, Run};
+use support::{error_of, gather, list_file, shown, Run};
 
 /// Runs gather in isolate mode with JSON Lines output.
 fn isolated(args: &[&str]) -> Run {
@@ -47,7 +47,7 @@ fn a_rejected_text_fails_the_page_and_quotes_where_it_was() {
     assert_eq!(failed["status"], 200);
     assert_eq!(
         error_of(failed),
-        r#"found rejected text "Maintenance" in "… padding The site is down for Maintenance until 5pm.""#
+        r#"found rejected text "Maintenance" in "…padding The site is down for Maintenance until 5pm.""#
     );
     // The record keeps the page's prefix, as other failed checks do.
     assert!(failed["text"].as_str().unwrap().starts_with("padding"));
@@ -158,4 +158,96 @@ fn bad_checks_are_usage_errors_before_anything_is_fetched() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
     assert!(s.seen().is_empty(), "a URL was fetched despite a bad check");
+}
+
+/// The deploy site: a home page, a moved page, a health API, a feed and an about page.
+fn deploy_site(home: &'static str) -> routes::TestServer {
+    routes::http(move |seen| match seen.target.as_str() {
+        "/" => Reply::text(home),
+        "/old-pricing" => Reply::redirect(301, "/pricing"),
+        "/health" => Reply::status(200)
+            .header("content-type", "application/json")
+            .body(br#"{"status": "ok"}"#),
+        "/feed.xml" => Reply::status(200)
+            .header("content-type", "application/rss+xml")
+            .body(b"<rss/>"),
+        "/about" if seen.header("x-team") == Some("web") => {
+            Reply::text("About us, by the web team")
+        }
+        _ => Reply::status(404),
+    })
+}
+
+/// The issue's deploy list, pointed at `base`.
+fn deploy_list(base: &str) -> String {
+    format!(
+        "# deploy/urls.txt\n\
+         {base}/                 --expect 'Welcome' --reject 'Maintenance'\n\
+         {base}/old-pricing      --accept 301 --max-redirects 0\n\
+         {base}/health       --expect-regex '\"status\":\\s*\"ok\"' --max-latency 800ms\n\
+         {base}/feed.xml         --expect-header 'Content-Type: xml'   # a trailing comment\n\
+         {base}/about   -H 'X-Team: web' -n 8\n"
+    )
+}
+
+#[test]
+fn each_list_line_carries_its_own_checks() {
+    let s = deploy_site("Welcome home");
+    let list = list_file(&deploy_list(&s.url("")));
+    let run = isolated(&["-i", &shown(&list)]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let records = run.records();
+    assert_eq!(records.len(), 5);
+    assert_eq!(records[1]["status"], 301);
+    assert_eq!(records[1]["location"], s.url("/pricing"));
+    assert_eq!(records[4]["text"], "About us");
+    // Options on a line are that line's: the others keep the command line's.
+    let seen = s.seen();
+    assert!(seen.iter().filter(|r| r.header("x-team").is_some()).count() == 1);
+
+    // Read from stdin (held, not read twice) and with --stream, the lines keep their options.
+    for stream in [false, true] {
+        let args: &[&str] = if stream { &["-k", "--stream"] } else { &["-k"] };
+        let run = gather().args(args).stdin(deploy_list(&s.url(""))).jsonl();
+        assert_eq!(run.code, Some(0), "--stream {stream}: {}", run.stdout);
+        assert_eq!(run.records()[4]["text"], "About us", "--stream {stream}");
+    }
+
+    // The same list on a day the home page is down for maintenance.
+    let s = deploy_site("Welcome! Down for Maintenance until 5pm");
+    let list = list_file(&deploy_list(&s.url("")));
+    let run = isolated(&["-i", &shown(&list)]);
+    assert_eq!(run.code, Some(1));
+    let home = &run.records()[0];
+    assert_eq!(home["error_kind"], "reject", "{home}");
+    assert_eq!(home["line"], 2);
+    assert_eq!(home["file"], shown(&list));
+}
+
+#[test]
+fn a_line_option_that_cannot_be_used_stops_the_run_before_anything_is_fetched() {
+    let s = deploy_site("Welcome home");
+    let base = s.url("");
+    let list = list_file(&format!(
+        "{base}/ -j 4\n{base}/ --expect\n{base}/ --expect 'unclosed\n{base}/ {base}/about\n{base}/ # fine\n"
+    ));
+    let run = isolated(&["-i", &shown(&list)]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let name = shown(&list);
+    for (line, says) in [
+        (1, "-j/--concurrency applies to the whole run"),
+        (2, "a value is required for '--expect <TEXT>'"),
+        (3, "a quote in the options is never closed"),
+        (4, "a line holds one URL"),
+    ] {
+        let place = format!("{name}:{line}:");
+        let reported = run.stderr.lines().find(|l| l.contains(&place));
+        assert!(
+            reported.is_some_and(|l| l.contains(says)),
+            "line {line}: {}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("4 bad entries"), "{}", run.stderr);
+    assert!(s.seen().is_empty(), "a URL was fetched despite bad lines");
 }

@@ -1,17 +1,21 @@
-//! Any bytes as a URL list: no panic; every accepted URL is http(s); every record
-//! and every rejection names a distinct line, in order.
+//! Any bytes as a URL list, with options after a line's URL read as the command
+//! line reads them: no panic; every accepted URL is http(s); every record and
+//! every rejection names a distinct line, in order, in one line of text.
 #![no_main]
 
+use gather::error::BadLines;
+use gather::targets::Lines;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut bad = Vec::new();
+    let mut bad = BadLines::default();
     let mut position = 0;
-    let held = gather::targets::read_list(data, "fuzz.txt".into(), &mut position, &mut bad)
+    let lines = Lines::new(data, Some(gather::config::line_parser()));
+    let held = gather::targets::read_list(lines, "fuzz.txt".into(), &mut position, &mut bad)
         .expect("reading from memory cannot fail");
     let lines = data.split(|&b| b == b'\n').count();
     assert_eq!(held.len(), position);
-    assert!(held.len() + bad.len() <= lines);
+    assert!(held.len() + bad.shown().len() <= lines);
     let mut previous = 0;
     for target in held.iter() {
         let target = target.view();
@@ -24,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
         );
         previous = line;
     }
-    for rejected in &bad {
+    for rejected in bad.shown() {
         assert!(rejected.text.chars().count() <= 121);
+        assert!(!rejected.reason.contains('\n'), "{}", rejected.reason);
     }
 });

@@ -16,6 +16,7 @@ use super::failure::{body_failure, inflate_failure};
 use super::{Attempt, Fetcher};
 use crate::decode::{Declared, PrefixDecoder};
 use crate::record::{Cause, Failure};
+use crate::rules::Rules;
 
 /// After the prefix, read at most this much more so the connection can be reused;
 /// a larger remainder is cheaper to abandon with the connection.
@@ -124,6 +125,7 @@ impl Fetcher {
     pub(super) async fn read_prefix(
         &self,
         response: Response,
+        rules: &Rules,
         learned: &mut Attempt,
     ) -> Result<(String, Body), Failure> {
         let content_type = response
@@ -131,9 +133,9 @@ impl Fetcher {
             .get(CONTENT_TYPE)
             .map(HeaderValue::as_bytes);
         let declared = Declared::new(content_type, response.url().host_str());
-        let mut body = Body::of(response, self.chars)?;
-        let mut decoder = PrefixDecoder::new(declared, self.chars)
-            .checking(&self.text_checks)
+        let mut body = Body::of(response, rules.chars)?;
+        let mut decoder = PrefixDecoder::new(declared, rules.chars)
+            .checking(&rules.text_checks)
             .with_title(self.title);
         let mut ended = false;
         while !decoder.is_done() && learned.bytes < self.max_bytes {

@@ -20,18 +20,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use http::header::HeaderName;
 use http::header::{AUTHORIZATION, CONNECTION};
 use http::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::checks::{HeaderChecks, TextChecks};
 use crate::decode::CharsetSource;
 use crate::pace::Pacer;
 use crate::record::{Cause, Connection, Failure, Record};
-use crate::status::StatusSet;
+use crate::rules::Rules;
 use crate::targets::{redact, Target};
 use body::{drain, Body};
 use client::client_settings;
@@ -45,36 +43,20 @@ use retry::{retry_after, retry_wait};
 /// Everything a fetch needs to know, from the command line.
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
-    /// Characters of each body to decode (`-n`).
-    pub chars: usize,
+    /// The rules every request is held to, unless its list line changes them.
+    pub rules: Rules,
     /// Body bytes read at most.
     pub max_bytes: u64,
-    /// What every page's text must and must not contain.
-    pub text_checks: Arc<TextChecks>,
-    /// What every response's headers must and must not carry.
-    pub header_checks: HeaderChecks,
-    /// Fail a URL whose answer took longer than this (`--max-latency`).
-    pub max_latency: Option<Duration>,
     /// Look for each HTML page's `<title>`, past the prefix if need be.
     pub title: bool,
-    /// Statuses that count as success.
-    pub accept: StatusSet,
-    /// Per-attempt time limit, body included.
-    pub timeout: Duration,
     /// Time limit for resolving, connecting and the TLS handshake.
     pub connect_timeout: Duration,
-    /// Redirects followed at most; 0 makes a redirect the response.
-    pub max_redirects: usize,
-    /// Retries of transient failures.
-    pub retries: u32,
     /// The run's time limit, past which no retry waits.
     pub deadline: Option<Duration>,
     /// Idle connections kept per origin (the concurrency).
     pub idle_per_host: usize,
     /// The User-Agent header.
     pub user_agent: HeaderValue,
-    /// Extra request headers, in the order given; `None` removes that header.
-    pub headers: Vec<(HeaderName, Option<HeaderValue>)>,
     /// Skip TLS certificate checks.
     pub insecure: bool,
     /// Extra CA certificates to trust (`--cacert`).
@@ -104,24 +86,26 @@ pub struct Fetcher {
     /// built at the first https request from `https_settings`.
     https_client: OnceLock<Client>,
     https_settings: Option<FetchSettings>,
+    rules: Rules,
+    /// The request headers of `rules`, built once.
     headers: HeaderMap,
+    user_agent: HeaderValue,
     proxies: ProxySettings,
-    chars: usize,
     max_bytes: u64,
-    text_checks: Arc<TextChecks>,
-    header_checks: HeaderChecks,
-    max_latency: Option<Duration>,
     title: bool,
-    accept: StatusSet,
-    timeout: Duration,
     connect_timeout: Duration,
-    max_redirects: usize,
-    retries: u32,
     min_cert_days: Option<u32>,
     pacer: Option<Arc<Pacer>>,
     /// When the run's `--deadline` passes: no retry waits past it.
     deadline: Option<Instant>,
     jitter: RandomState,
+}
+
+/// The rules of one fetch: the run's, or its list line's version of them, with
+/// the request headers they make.
+struct Applied<'a> {
+    rules: Cow<'a, Rules>,
+    headers: Cow<'a, HeaderMap>,
 }
 
 /// What one attempt learned before it ended, whichever way it ended.
@@ -158,19 +142,13 @@ impl Fetcher {
             client,
             https_client,
             https_settings: notice.then(|| config.clone()),
-            headers: request_headers(&config.user_agent, &config.headers),
+            headers: request_headers(&config.user_agent, &config.rules.headers),
+            rules: config.rules.clone(),
+            user_agent: config.user_agent.clone(),
             proxies: config.proxies.clone(),
-            chars: config.chars,
             max_bytes: config.max_bytes,
-            text_checks: Arc::clone(&config.text_checks),
-            header_checks: config.header_checks.clone(),
-            max_latency: config.max_latency,
             title: config.title,
-            accept: config.accept.clone(),
-            timeout: config.timeout,
             connect_timeout: config.connect_timeout,
-            max_redirects: config.max_redirects,
-            retries: config.retries,
             min_cert_days: config.min_cert_days,
             pacer,
             deadline: config.deadline.map(|deadline| Instant::now() + deadline),
@@ -182,13 +160,14 @@ impl Fetcher {
     /// failure is data in the record.
     pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
         let started = Instant::now();
+        let applied = self.applied(target);
         let mut attempts = 0;
         loop {
             attempts += 1;
             let mut learned = Attempt::default();
-            let outcome = self.attempt(target, &mut learned).await;
+            let outcome = self.attempt(target, &applied, &mut learned).await;
             let retry = match &outcome {
-                Err(failure) if failure.is_transient() && attempts <= self.retries => {
+                Err(failure) if failure.is_transient() && attempts <= applied.rules.retries => {
                     let wait = self.backoff(index, attempts, learned.retry_after);
                     // A retry that would start after the deadline only loses what
                     // this attempt learned (a 503 and its reason, say).
@@ -232,15 +211,41 @@ impl Fetcher {
         retry_wait(attempt, retry_after, random as f64 / 1_000_000.0)
     }
 
+    /// The rules for `target`: the run's, or those its list line changes.
+    fn applied(&self, target: &Target<'_>) -> Applied<'_> {
+        let Some(line) = target.options else {
+            return Applied {
+                rules: Cow::Borrowed(&self.rules),
+                headers: Cow::Borrowed(&self.headers),
+            };
+        };
+        let rules = self.rules.with(line);
+        let headers = if line.headers.is_empty() {
+            Cow::Borrowed(&self.headers)
+        } else {
+            Cow::Owned(request_headers(&self.user_agent, &rules.headers))
+        };
+        Applied {
+            rules: Cow::Owned(rules),
+            headers,
+        }
+    }
+
     /// One request, under the per-request timeout.
-    async fn attempt(&self, target: &Target<'_>, learned: &mut Attempt) -> Result<String, Failure> {
+    async fn attempt(
+        &self,
+        target: &Target<'_>,
+        applied: &Applied<'_>,
+        learned: &mut Attempt,
+    ) -> Result<String, Failure> {
+        let rules = &applied.rules;
         let began = Instant::now();
-        let exchange = self.exchange(target, learned);
-        match tokio::time::timeout(self.timeout, exchange).await {
+        let exchange = self.exchange(target, applied, learned);
+        match tokio::time::timeout(rules.timeout, exchange).await {
             Ok(Ok((text, body))) => {
                 let took = began.elapsed();
                 body.drain().await;
-                match self.max_latency {
+                match rules.max_latency {
                     Some(limit) if took > limit => {
                         learned.failed_text = Some(text);
                         Err(Failure::Slow { took, limit })
@@ -249,7 +254,7 @@ impl Fetcher {
                 }
             }
             Ok(Err(failure)) => Err(failure),
-            Err(_elapsed) => Err(Failure::Timeout(self.timeout)),
+            Err(_elapsed) => Err(Failure::Timeout(rules.timeout)),
         }
     }
 
@@ -258,8 +263,10 @@ impl Fetcher {
     async fn exchange(
         &self,
         target: &Target<'_>,
+        applied: &Applied<'_>,
         learned: &mut Attempt,
     ) -> Result<(String, Body), Failure> {
+        let rules = &applied.rules;
         // Parsed once, when the list was read; owned only after a redirect.
         let mut url: Cow<'_, Url> = match target.parsed {
             Some(url) => Cow::Borrowed(url),
@@ -271,7 +278,12 @@ impl Fetcher {
         let mut left_origin = false;
         let mut hops = 0;
         let response = loop {
-            let headers = self.hop_headers(url_credentials.as_ref(), target, left_origin);
+            let headers = hop_headers(
+                &applied.headers,
+                url_credentials.as_ref(),
+                target,
+                left_origin,
+            );
             let client = match url.scheme() {
                 "https" => self.https_client(),
                 _ => &self.client,
@@ -281,7 +293,7 @@ impl Fetcher {
                 .headers(headers)
                 .build()
                 .map_err(|err| invalid_url(&err))?;
-            if hops == 0 && self.headers.get(AUTHORIZATION).is_none() {
+            if hops == 0 && applied.headers.get(AUTHORIZATION).is_none() {
                 url_credentials = request.headers().get(AUTHORIZATION).cloned();
             }
             let sent = Instant::now();
@@ -312,7 +324,7 @@ impl Fetcher {
                 Ok(url) => redact(url).into_owned(),
                 Err(invalid) => invalid.to_string(),
             });
-            if self.max_redirects == 0 {
+            if rules.max_redirects == 0 {
                 break response;
             }
             let next = match redirect::next_hop(response.status(), location) {
@@ -321,8 +333,8 @@ impl Fetcher {
                 Some(Ok(next)) => next,
             };
             hops += 1;
-            if hops > self.max_redirects {
-                return Err(Failure::TooManyRedirects(self.max_redirects));
+            if hops > rules.max_redirects {
+                return Err(Failure::TooManyRedirects(rules.max_redirects));
             }
             left_origin |= redirect::leaves_origin(&url, &next);
             drain(response).await;
@@ -330,18 +342,20 @@ impl Fetcher {
             url = Cow::Owned(next);
         };
         let status = response.status().as_u16();
-        if !self.accept.contains(status) {
+        if !rules.accept.contains(status) {
             learned.retry_after = retry_after(response.headers());
             let failure = Failure::Status {
                 status,
-                accepted: self.accept.to_string(),
+                accepted: rules.accept.to_string(),
             };
-            return Err(self.failing(response, learned, failure).await);
+            return Err(self.failing(response, rules, learned, failure).await);
         }
-        if let Err(why) = self.header_checks.verify(response.headers()) {
-            return Err(self.failing(response, learned, Failure::Header(why)).await);
+        if let Err(why) = rules.header_checks.verify(response.headers()) {
+            return Err(self
+                .failing(response, rules, learned, Failure::Header(why))
+                .await);
         }
-        self.read_prefix(response, learned).await
+        self.read_prefix(response, rules, learned).await
     }
 
     /// `failure`, with the prefix of the page that failed kept in the record:
@@ -350,36 +364,36 @@ impl Fetcher {
     async fn failing(
         &self,
         response: Response,
+        rules: &Rules,
         learned: &mut Attempt,
         failure: Failure,
     ) -> Failure {
-        if let Ok((text, _)) = self.read_prefix(response, learned).await {
+        if let Ok((text, _)) = self.read_prefix(response, rules, learned).await {
             learned.failed_text = Some(text);
         }
         failure
     }
+}
 
-    /// The headers for one request of an exchange: the shared ones, the URL's
-    /// credentials until a redirect leaves their origin (then all credentials
-    /// and any Host go), and `Connection: close` when no later URL needs the
-    /// connection.
-    fn hop_headers(
-        &self,
-        url_credentials: Option<&HeaderValue>,
-        target: &Target<'_>,
-        left_origin: bool,
-    ) -> HeaderMap {
-        let mut headers = self.headers.clone();
-        if left_origin {
-            redirect::strip_credentials(&mut headers);
-        } else if let Some(credentials) = url_credentials {
-            headers.insert(AUTHORIZATION, credentials.clone());
-        }
-        if !target.origin_recurs {
-            headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        }
-        headers
+/// The headers for one request of an exchange: the shared ones, the URL's
+/// credentials until a redirect leaves their origin (then all credentials and
+/// any Host go), and `Connection: close` when no later URL needs the connection.
+fn hop_headers(
+    shared: &HeaderMap,
+    url_credentials: Option<&HeaderValue>,
+    target: &Target<'_>,
+    left_origin: bool,
+) -> HeaderMap {
+    let mut headers = shared.clone();
+    if left_origin {
+        redirect::strip_credentials(&mut headers);
+    } else if let Some(credentials) = url_credentials {
+        headers.insert(AUTHORIZATION, credentials.clone());
     }
+    if !target.origin_recurs {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    headers
 }
 
 /// How `response` arrived, with the phases its request's task went through and
@@ -436,24 +450,28 @@ fn invalid_url(err: &dyn std::fmt::Display) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::HeaderChecks;
+    use crate::status::StatusSet;
 
     fn settings() -> FetchSettings {
         FetchSettings {
-            chars: 100,
+            rules: Rules {
+                chars: 100,
+                accept: StatusSet::default(),
+                text_checks: Arc::default(),
+                header_checks: HeaderChecks::default(),
+                max_latency: None,
+                max_redirects: 10,
+                headers: Vec::new(),
+                timeout: Duration::from_secs(5),
+                retries: 0,
+            },
             max_bytes: 1 << 20,
-            text_checks: Arc::default(),
-            header_checks: HeaderChecks::default(),
-            max_latency: None,
             title: true,
-            accept: StatusSet::default(),
-            timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
-            max_redirects: 10,
-            retries: 0,
             deadline: None,
             idle_per_host: 1,
             user_agent: HeaderValue::from_static("gather/test"),
-            headers: Vec::new(),
             insecure: false,
             cacert: None,
             proxies: ProxySettings::default(),

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::lines::Lines;
 use super::{TargetBuf, TargetList};
+use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// A list could not be read to its end as it was checked.
@@ -104,20 +105,26 @@ pub struct Feed {
 
 #[derive(Debug)]
 enum Source {
-    Listed(Listed),
+    Listed(Box<Listed>),
     Streamed(mpsc::Receiver<Result<TargetBuf, ListError>>),
 }
 
 impl Feed {
     /// A feed over checked segments holding `total` URLs of `shard`.
-    pub(super) fn listed(segments: Vec<Segment>, total: usize, shard: Option<Shard>) -> Feed {
+    pub(super) fn listed(
+        segments: Vec<Segment>,
+        total: usize,
+        shard: Option<Shard>,
+        options: Option<Arc<dyn LineParser>>,
+    ) -> Feed {
         Feed {
-            source: Source::Listed(Listed {
+            source: Source::Listed(Box::new(Listed {
                 segments: segments.into(),
                 current: None,
                 shard,
                 total,
-            }),
+                options,
+            })),
         }
     }
 
@@ -178,6 +185,8 @@ struct Listed {
     shard: Option<Shard>,
     /// URLs of this run, counted when the input was checked.
     total: usize,
+    /// Reads a line's options again, as the first reading did.
+    options: Option<Arc<dyn LineParser>>,
 }
 
 #[derive(Debug)]
@@ -202,7 +211,10 @@ impl Listed {
                 Some(reading) => reading,
                 None => match self.segments.pop_front() {
                     None => return Ok(None),
-                    Some(segment) => self.current.insert(Reading::start(segment)?),
+                    Some(segment) => {
+                        let reading = Reading::start(segment, self.options.clone())?;
+                        self.current.insert(reading)
+                    }
                 },
             };
             let entry = match reading {
@@ -225,7 +237,7 @@ impl Listed {
 }
 
 impl Reading {
-    fn start(segment: Segment) -> Result<Reading, ListError> {
+    fn start(segment: Segment, options: Option<Arc<dyn LineParser>>) -> Result<Reading, ListError> {
         let listed = match segment {
             Segment::Held(list) => return Ok(Reading::Held { list, next: 0 }),
             Segment::File(listed) => listed,
@@ -237,7 +249,7 @@ impl Reading {
         let mut file = listed.file.try_clone().map_err(unreadable)?;
         file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
         let reading = FileReading {
-            lines: Lines::new(BufReader::new(file)),
+            lines: Lines::new(BufReader::new(file), options),
             name: listed.name,
             facts: listed.facts,
             position: listed.first_position,
@@ -264,20 +276,19 @@ impl FileReading {
             self.check_facts()?;
             return Ok(None);
         };
-        if entry.is_err() {
-            return Err(self.changed(&format!("line {line} is no longer a URL")));
-        }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(_) => return Err(self.changed(&format!("line {line} is no longer a URL"))),
+        };
         if self.position == self.end {
             return Err(self.changed("it has more URLs than it had"));
         }
         let position = self.position;
         self.position += 1;
-        Ok(Some(TargetBuf::new(
-            entry,
-            Some(Arc::clone(&self.name)),
-            line,
-            position,
-        )))
+        Ok(Some(
+            TargetBuf::new(Ok(entry.url), Some(Arc::clone(&self.name)), line, position)
+                .with_options(entry.options),
+        ))
     }
 
     fn check_facts(&self) -> Result<(), ListError> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::{Bad, TargetBuf};
+use crate::rules::LineOptions;
 
 /// Bookkeeping bytes per held URL, besides the URL's own text.
 pub const BYTES_PER_URL: usize = std::mem::size_of::<Entry>();
@@ -30,6 +31,8 @@ pub struct TargetList {
     list: Option<Arc<str>>,
     text: String,
     entries: Vec<Entry>,
+    /// The options of the few lines that give any, by input position, in order.
+    options: Vec<(u32, Arc<LineOptions>)>,
 }
 
 impl TargetList {
@@ -61,12 +64,18 @@ impl TargetList {
             text: text.to_string(),
             reason: format!("not a URL: {err}"),
         });
+        let options = self
+            .options
+            .binary_search_by_key(&entry.position, |(position, _)| *position)
+            .ok()
+            .map(|found| Arc::clone(&self.options[found].1));
         TargetBuf::new(
             parsed,
             self.list.clone(),
             entry.line as usize,
             entry.position as usize,
         )
+        .with_options(options)
     }
 
     /// Every URL, in order, each parsed again.
@@ -75,7 +84,13 @@ impl TargetList {
     }
 
     /// Appends a validated URL at 1-based `line`, the `position`th of the input.
-    pub(crate) fn push(&mut self, url: &Url, line: usize, position: usize) -> Result<(), String> {
+    pub(crate) fn push(
+        &mut self,
+        url: &Url,
+        options: Option<Arc<LineOptions>>,
+        line: usize,
+        position: usize,
+    ) -> Result<(), String> {
         let too_many = || {
             "the input is too large to hold: more than 4 GiB of URLs or 4 billion lines; \
              give it as a file with -i, which is not held in memory"
@@ -86,6 +101,9 @@ impl TargetList {
         let line = u32::try_from(line).map_err(|_| too_many())?;
         let position = u32::try_from(position).map_err(|_| too_many())?;
         self.text.push_str(url.as_str());
+        if let Some(options) = options {
+            self.options.push((position, options));
+        }
         self.entries.push(Entry {
             start,
             len,
@@ -104,5 +122,6 @@ impl TargetList {
     pub(crate) fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
         self.entries.shrink_to_fit();
+        self.options.shrink_to_fit();
     }
 }

@@ -1,12 +1,15 @@
-//! One list's lines, each classified as a URL, a bad line with its reason, or
-//! nothing (blank, `#` comment), read with a bound on the line's length. The
-//! first reading, the second and `--stream` all read lines this way.
+//! One list's lines, each classified as a URL (with any options after it), a
+//! bad line with its reason, or nothing (blank, `#` comment), read with a bound
+//! on the line's length. The first reading, the second and `--stream` all read
+//! lines this way.
 
 use std::io::{self, BufRead};
+use std::sync::Arc;
 
 use url::Url;
 
 use super::Bad;
+use crate::rules::{LineOptions, LineParser};
 
 /// Lines longer than this are rejected rather than read whole: no URL is this long,
 /// and a list file with no newlines must not be slurped into memory as one line.
@@ -15,6 +18,15 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// How much of a bad line an error message quotes.
 pub(super) const QUOTE_CHARS: usize = 120;
 
+/// A list line's URL, and the options written after it.
+#[derive(Debug)]
+pub struct LineEntry {
+    /// The URL, checked.
+    pub url: Url,
+    /// The line's options, if it has any.
+    pub options: Option<Arc<LineOptions>>,
+}
+
 /// A list's lines, each classified: blank and `#` comment lines are skipped,
 /// the rest are a URL or a reason they are not one.
 #[derive(Debug)]
@@ -22,15 +34,18 @@ pub struct Lines<R> {
     reader: R,
     buf: Vec<u8>,
     line: usize,
+    /// Reads the options after a line's URL; without one, a line is one URL.
+    options: Option<Arc<dyn LineParser>>,
 }
 
 impl<R: BufRead> Lines<R> {
-    /// Lines of `reader`, numbered from 1.
-    pub fn new(reader: R) -> Lines<R> {
+    /// Lines of `reader`, numbered from 1, their options read by `options`.
+    pub fn new(reader: R, options: Option<Arc<dyn LineParser>>) -> Lines<R> {
         Lines {
             reader,
             buf: Vec::new(),
             line: 0,
+            options,
         }
     }
 
@@ -40,7 +55,7 @@ impl<R: BufRead> Lines<R> {
     }
 
     /// The next line that is not blank or a comment, with its 1-based number.
-    pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<Url, Bad>)>> {
+    pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<LineEntry, Bad>)>> {
         while let Some(too_long) =
             read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE_BYTES)?
         {
@@ -63,12 +78,37 @@ impl<R: BufRead> Lines<R> {
                     format!("line is longer than {MAX_LINE_BYTES} bytes; no URL is that long");
                 return Ok(Some((self.line, Err(Bad::quoting(text, reason)))));
             }
-            return Ok(Some((
-                self.line,
-                parse_url(text).map_err(|reason| Bad::quoting(text, reason)),
-            )));
+            return Ok(Some((self.line, self.entry(text))));
         }
         Ok(None)
+    }
+}
+
+impl<R> Lines<R> {
+    /// A line that is not blank or a comment: its URL, then any options.
+    fn entry(&self, text: &str) -> Result<LineEntry, Bad> {
+        let (url, rest) = match &self.options {
+            Some(_) => text
+                .split_once(char::is_whitespace)
+                .map_or((text, ""), |(url, rest)| (url, rest.trim_start())),
+            None => (text, ""),
+        };
+        let url = parse_url(url).map_err(|reason| Bad::quoting(text, reason))?;
+        let options = match (&self.options, rest) {
+            (Some(parser), rest) if !rest.is_empty() && !rest.starts_with('#') => {
+                // Split as a POSIX shell splits words; `#` at a word's start
+                // begins a comment.
+                let words = shlex::split(rest).ok_or_else(|| {
+                    Bad::quoting(text, "a quote in the options is never closed".to_string())
+                })?;
+                let options = parser
+                    .parse(&words)
+                    .map_err(|reason| Bad::quoting(text, reason))?;
+                Some(Arc::new(options))
+            }
+            _ => None,
+        };
+        Ok(LineEntry { url, options })
     }
 }
 

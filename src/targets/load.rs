@@ -13,6 +13,7 @@ use super::feed::{FileFacts, ListedFile, Segment};
 use super::lines::{parse_url, Lines};
 use super::{Bad, Feed, Origin, TargetList};
 use crate::error::{BadLine, BadLines, UsageError};
+use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// Where the URLs come from, as the command line said.
@@ -28,6 +29,8 @@ pub struct Input {
     pub shard: Option<Shard>,
     /// Read lists as lines arrive (`--stream`) instead of checking them whole first.
     pub stream: bool,
+    /// Reads the options a list line gives after its URL.
+    pub line_options: Option<Arc<dyn LineParser>>,
 }
 
 /// The checked input, ready to feed the engine, and what is worth a warning about it.
@@ -67,7 +70,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
             .into_iter()
             .map(open_for_stream)
             .collect::<Result<_, _>>()?;
-        let feed = super::stream::start(arguments, opened, input.shard);
+        let feed = super::stream::start(arguments, opened, input.shard, input.line_options.clone());
         return Ok(Loaded {
             feed,
             warnings: Vec::new(),
@@ -76,7 +79,8 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     let mut segments = vec![Segment::Held(arguments)];
     let mut position = input.urls.len();
     for list in &lists {
-        let segment = scan(list, &mut position, &mut bad).map_err(|err| list.unreadable(err))?;
+        let segment = scan(list, &input.line_options, &mut position, &mut bad)
+            .map_err(|err| list.unreadable(err))?;
         segments.push(segment);
     }
     if !bad.is_empty() {
@@ -103,7 +107,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         }
     }
     Ok(Loaded {
-        feed: Feed::listed(segments, total, input.shard),
+        feed: Feed::listed(segments, total, input.shard, input.line_options.clone()),
         warnings,
     })
 }
@@ -117,7 +121,8 @@ fn held_by(shard: Shard, count: usize) -> usize {
 fn collect_arguments(args: &[String], bad: &mut BadLines) -> TargetList {
     let mut targets = TargetList::new(None);
     for (index, arg) in args.iter().enumerate() {
-        let pushed = parse_url(arg.trim()).and_then(|url| targets.push(&url, index + 1, index));
+        let pushed =
+            parse_url(arg.trim()).and_then(|url| targets.push(&url, None, index + 1, index));
         if let Err(reason) = pushed {
             bad.push(Bad::quoting(arg, reason).at(&Origin::Argument(index + 1)));
         }
@@ -128,18 +133,25 @@ fn collect_arguments(args: &[String], bad: &mut BadLines) -> TargetList {
 
 /// Reads one list through, checking every line. A regular file is only counted,
 /// to be read again by the feed; stdin and pipes are held.
-fn scan(list: &ListSource, position: &mut usize, bad: &mut BadLines) -> io::Result<Segment> {
+fn scan(
+    list: &ListSource,
+    options: &Option<Arc<dyn LineParser>>,
+    position: &mut usize,
+    bad: &mut BadLines,
+) -> io::Result<Segment> {
     let name: Arc<str> = list.name().into();
     let ListSource::File(path) = list else {
-        return read_list(io::stdin().lock(), name, position, bad).map(Segment::Held);
+        let lines = Lines::new(io::stdin().lock(), options.clone());
+        return read_list(lines, name, position, bad).map(Segment::Held);
     };
     let file = File::open(path)?;
     let facts = FileFacts::of(&file)?;
     if !facts.is_regular() {
-        return read_list(BufReader::new(file), name, position, bad).map(Segment::Held);
+        let lines = Lines::new(BufReader::new(file), options.clone());
+        return read_list(lines, name, position, bad).map(Segment::Held);
     }
     let first_position = *position;
-    let mut lines = Lines::new(BufReader::new(&file));
+    let mut lines = Lines::new(BufReader::new(&file), options.clone());
     while let Some((line, entry)) = lines.next_entry()? {
         match entry {
             Ok(_) => *position += 1,
@@ -158,19 +170,19 @@ fn scan(list: &ListSource, position: &mut usize, bad: &mut BadLines) -> io::Resu
 /// Reads one list named `name` into memory: each URL goes to the returned list,
 /// numbered on from `position`, each bad line to `bad`.
 pub fn read_list(
-    reader: impl BufRead,
+    mut lines: Lines<impl BufRead>,
     name: Arc<str>,
     position: &mut usize,
     bad: &mut BadLines,
 ) -> io::Result<TargetList> {
     let mut held = TargetList::new(Some(Arc::clone(&name)));
-    let mut lines = Lines::new(reader);
     while let Some((line, entry)) = lines.next_entry()? {
-        let pushed = entry.and_then(|url| {
-            held.push(&url, line, *position).map_err(|reason| Bad {
-                text: url.to_string(),
-                reason,
-            })
+        let pushed = entry.and_then(|listed| {
+            held.push(&listed.url, listed.options, line, *position)
+                .map_err(|reason| Bad {
+                    text: listed.url.to_string(),
+                    reason,
+                })
         });
         match pushed {
             Ok(()) => *position += 1,
@@ -262,7 +274,7 @@ mod tests {
 
     fn parse(list: &[u8]) -> (Vec<TargetBuf>, Vec<BadLine>) {
         let mut bad = BadLines::default();
-        let held = read_list(list, "list.txt".into(), &mut 0, &mut bad).unwrap();
+        let held = read_list(Lines::new(list, None), "list.txt".into(), &mut 0, &mut bad).unwrap();
         (held.iter().collect(), bad.shown().to_vec())
     }
 

@@ -11,7 +11,7 @@ mod stream;
 
 pub use feed::{Feed, ListError, Next};
 pub use held::{TargetList, BYTES_PER_URL};
-pub use lines::{parse_url, MAX_LINE_BYTES};
+pub use lines::{parse_url, Lines, MAX_LINE_BYTES};
 pub use load::{load, read_list, Input, ListSource, Loaded};
 
 use std::borrow::Cow;
@@ -19,6 +19,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use url::Url;
+
+use crate::rules::LineOptions;
 
 /// Where a URL came from, so records and errors can point back at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub struct Target<'a> {
     pub origin_recurs: bool,
     /// The URL parsed, so a fetch need not parse it again; `None` for a bad line.
     pub parsed: Option<&'a Url>,
+    /// The options its list line gives after it, if any.
+    pub options: Option<&'a LineOptions>,
 }
 
 impl<'a> Target<'a> {
@@ -141,6 +145,7 @@ pub struct TargetBuf {
     list: Option<Arc<str>>,
     line: usize,
     position: usize,
+    options: Option<Arc<LineOptions>>,
 }
 
 /// A line of a streamed list that is not a fetchable URL: it gets a failed
@@ -167,7 +172,14 @@ impl TargetBuf {
             list,
             line,
             position,
+            options: None,
         }
+    }
+
+    /// This entry with the options its list line gives.
+    pub fn with_options(mut self, options: Option<Arc<LineOptions>>) -> Self {
+        self.options = options;
+        self
     }
 
     /// A borrowed view, with `origin_recurs` false.
@@ -189,6 +201,7 @@ impl TargetBuf {
             position: self.position,
             origin_recurs: false,
             parsed,
+            options: self.options.as_deref(),
         }
     }
 
@@ -213,8 +226,13 @@ impl TargetBuf {
 fn held_of(urls: &[&str]) -> TargetList {
     let mut list = TargetList::new(None);
     for (index, url) in urls.iter().enumerate() {
-        list.push(&parse_url(url).expect("a valid test URL"), index + 1, index)
-            .expect("a small list");
+        list.push(
+            &parse_url(url).expect("a valid test URL"),
+            None,
+            index + 1,
+            index,
+        )
+        .expect("a small list");
     }
     list
 }
@@ -228,7 +246,12 @@ pub(crate) fn list_of(urls: &[&str]) -> Vec<TargetBuf> {
 /// A feed of the given URLs as command-line arguments, for tests elsewhere in the crate.
 #[cfg(test)]
 pub(crate) fn feed_of(urls: &[&str]) -> Feed {
-    Feed::listed(vec![feed::Segment::Held(held_of(urls))], urls.len(), None)
+    Feed::listed(
+        vec![feed::Segment::Held(held_of(urls))],
+        urls.len(),
+        None,
+        None,
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::lines::Lines;
 use super::load::OpenedList;
 use super::{Feed, ListError, TargetBuf, TargetList};
+use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// Entries read but not yet taken by the engine: enough to keep it busy, few
@@ -18,12 +19,18 @@ const READ_AHEAD: usize = 1024;
 
 /// Starts reading `arguments` then `lists`, in order, and returns the feed
 /// their entries arrive on.
-pub(super) fn start(arguments: TargetList, lists: Vec<OpenedList>, shard: Option<Shard>) -> Feed {
+pub(super) fn start(
+    arguments: TargetList,
+    lists: Vec<OpenedList>,
+    shard: Option<Shard>,
+    options: Option<Arc<dyn LineParser>>,
+) -> Feed {
     let (sender, receiver) = mpsc::channel(READ_AHEAD);
     let reader = Reader {
         sender,
         shard,
         position: 0,
+        options,
     };
     // A plain thread, not the runtime's blocking pool: a producer that never
     // closes its end (`tail -f`) must not keep the runtime from shutting down.
@@ -35,6 +42,7 @@ struct Reader {
     sender: mpsc::Sender<Result<TargetBuf, ListError>>,
     shard: Option<Shard>,
     position: usize,
+    options: Option<Arc<dyn LineParser>>,
 }
 
 impl Reader {
@@ -59,7 +67,7 @@ impl Reader {
 
     /// Sends every entry of one list. Returns false if the run is over.
     fn read(&mut self, reader: impl BufRead, name: Arc<str>) -> bool {
-        let mut lines = Lines::new(reader);
+        let mut lines = Lines::new(reader, self.options.clone());
         loop {
             let (line, entry) = match lines.next_entry() {
                 Ok(Some(next)) => next,
@@ -73,7 +81,12 @@ impl Reader {
                     return false;
                 }
             };
-            let entry = TargetBuf::new(entry, Some(Arc::clone(&name)), line, self.position);
+            let (url, options) = match entry {
+                Ok(entry) => (Ok(entry.url), entry.options),
+                Err(bad) => (Err(bad), None),
+            };
+            let entry = TargetBuf::new(url, Some(Arc::clone(&name)), line, self.position)
+                .with_options(options);
             self.position += 1;
             if !self.send(entry) {
                 return false;

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 
-use crate::checks::{HeaderChecks, TextChecks};
 use crate::cli::{Cli, ColorWhen, FormatName};
 use crate::engine::{Mode, Plan};
 use crate::environment::Environment;
@@ -17,10 +16,13 @@ use crate::limits;
 use crate::output::{FormatKind, FormatOptions, OutputSettings};
 use crate::pace::Pacer;
 use crate::progress::ProgressMode;
+use crate::rules::LineParser;
 use crate::targets::Input;
 
 /// The most retries accepted; past this, retrying is hiding an outage.
 const MAX_RETRIES: u32 = 100;
+
+mod line;
 /// The longest timeout accepted: a day, well past any real request, and far from
 /// the values that would overflow a timer.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
@@ -49,7 +51,7 @@ pub struct Settings {
 impl Settings {
     /// Checks the flags against each other and the environment; any problem is a
     /// usage error, found before anything is read or sent.
-    pub fn from_cli(cli: Cli, environment: Environment) -> Result<Settings, UsageError> {
+    pub fn from_cli(mut cli: Cli, environment: Environment) -> Result<Settings, UsageError> {
         let Environment {
             terminals,
             open_files,
@@ -67,22 +69,7 @@ impl Settings {
         if cli.per_host == Some(0) {
             return Err(invalid("--per-host must be at least 1"));
         }
-        if cli.retries > MAX_RETRIES {
-            return Err(UsageError::Invalid(format!(
-                "--retries {} is more than {MAX_RETRIES}; that many retries hides an outage",
-                cli.retries
-            )));
-        }
-        if cli.expect.iter().any(String::is_empty) {
-            return Err(invalid(
-                "--expect needs a text; an empty one would match any page",
-            ));
-        }
-        if cli.reject.iter().any(String::is_empty) {
-            return Err(invalid(
-                "--reject needs a text; an empty one would fail every page",
-            ));
-        }
+        let rules = line::rules(&mut cli)?;
         let rate = match cli.rate {
             Some(rate) if !(rate > 0.0 && rate <= 1e9) => {
                 return Err(UsageError::Invalid(format!(
@@ -147,34 +134,16 @@ impl Settings {
                 stdin_is_terminal: terminals.stdin,
                 shard: cli.shard,
                 stream: cli.stream,
+                line_options: Some(line_parser()),
             },
             fetch: FetchSettings {
-                chars: cli.chars,
+                rules,
                 max_bytes: cli.max_bytes,
-                text_checks: Arc::new(TextChecks {
-                    expect: cli.expect,
-                    reject: cli.reject,
-                    expect_regex: cli.expect_regex,
-                    reject_regex: cli.reject_regex,
-                }),
-                header_checks: HeaderChecks {
-                    expect: cli.expect_header,
-                    reject: cli.reject_header,
-                },
-                max_latency: cli
-                    .max_latency
-                    .map(|limit| seconds("--max-latency", limit))
-                    .transpose()?,
                 title: !cli.no_title,
-                accept: cli.accept,
-                timeout: seconds("-t/--timeout", cli.timeout)?,
                 connect_timeout: seconds("--connect-timeout", cli.connect_timeout)?,
-                max_redirects: cli.max_redirects,
-                retries: cli.retries,
                 deadline,
                 idle_per_host: concurrency,
                 user_agent,
-                headers: cli.headers.into_iter().map(|h| (h.name, h.value)).collect(),
                 insecure: cli.insecure,
                 cacert: cli.cacert,
                 proxies,
@@ -249,6 +218,11 @@ fn format_kind(name: FormatName) -> FormatKind {
     }
 }
 
+/// Reads a list line's options with the command line's definitions.
+pub fn line_parser() -> Arc<dyn LineParser> {
+    Arc::new(line::ClapLines::new())
+}
+
 fn invalid(message: &str) -> UsageError {
     UsageError::Invalid(message.to_string())
 }
@@ -295,13 +269,13 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ones() {
         let settings = settings(&["http://a.example/"]).unwrap();
-        assert_eq!(settings.fetch.chars, 100);
+        assert_eq!(settings.fetch.rules.chars, 100);
         assert_eq!(settings.plan.concurrency, 50);
         assert_eq!(settings.plan.mode, Mode::FailFast);
-        assert_eq!(settings.fetch.timeout, Duration::from_secs(30));
+        assert_eq!(settings.fetch.rules.timeout, Duration::from_secs(30));
         assert_eq!(settings.fetch.connect_timeout, Duration::from_secs(10));
-        assert_eq!(settings.fetch.max_redirects, 10);
-        assert_eq!(settings.fetch.accept, StatusSet::default());
+        assert_eq!(settings.fetch.rules.max_redirects, 10);
+        assert_eq!(settings.fetch.rules.accept, StatusSet::default());
         assert_eq!(settings.output.format, FormatKind::Text);
     }
 
