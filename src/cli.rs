@@ -6,6 +6,7 @@ use std::str::FromStr;
 use clap::{Parser, ValueEnum};
 use clap_complete::Shell;
 use http::header::{HeaderName, HeaderValue};
+use url::Url;
 
 use crate::checks::{self, HeaderCheck, Pattern};
 use crate::shard::Shard;
@@ -115,6 +116,11 @@ pub struct Cli {
     /// -k).
     #[arg(long, help_heading = "Input")]
     pub stream: bool,
+
+    /// Resolve list lines (and arguments) that are paths, like /pricing, against
+    /// this URL, so one list checks a preview, staging or production.
+    #[arg(long, value_name = "URL", value_parser = base_url, help_heading = "Input", hide_short_help = true)]
+    pub base: Option<Url>,
 
     /// Fetch only shard K of N (K from 1 to N): every Nth URL starting with the Kth,
     /// so N machines can share one list.
@@ -466,6 +472,14 @@ fn count(text: &str) -> Result<usize, String> {
 
 /// A time as seconds: a number (`30`, `1.5`) or a number with a unit (`500ms`,
 /// `2s`, `1m`, `1h`). Whether it is in range is config's to say.
+fn base_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|err| format!("not a URL: {err}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("give an http:// or https:// URL with a host".to_string());
+    }
+    Ok(url)
+}
+
 fn seconds(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let units = [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)];

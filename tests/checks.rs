@@ -251,3 +251,40 @@ fn a_line_option_that_cannot_be_used_stops_the_run_before_anything_is_fetched() 
     assert!(run.stderr.contains("4 bad entries"), "{}", run.stderr);
     assert!(s.seen().is_empty(), "a URL was fetched despite bad lines");
 }
+
+#[test]
+fn paths_in_a_list_resolve_against_base_and_need_it() {
+    let s = deploy_site("Welcome home");
+    let list =
+        list_file("/   --expect Welcome\n/health --expect-regex ok\n/about -H 'X-Team: web'\n");
+    let run = isolated(&["--base", &s.url("/"), "-i", &shown(&list), "/feed.xml"]);
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let urls: Vec<String> = run
+        .records()
+        .iter()
+        .map(|record| record["url"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            s.url("/feed.xml"),
+            s.url("/"),
+            s.url("/health"),
+            s.url("/about")
+        ]
+    );
+    // Without --base a path is a bad line that says what to add.
+    let run = isolated(&["-i", &shown(&list)]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains(&format!("{}:1:", shown(&list)))
+            && run
+                .stderr
+                .contains("a path, not a URL: give the site it is on with --base URL"),
+        "{}",
+        run.stderr
+    );
+    let run = isolated(&["--base", "example.com", &s.url("/")]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("--base"), "{}", run.stderr);
+}

@@ -4,13 +4,17 @@
 #![no_main]
 
 use gather::error::BadLines;
-use gather::targets::Lines;
+use gather::targets::{Lines, Syntax};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut bad = BadLines::default();
     let mut position = 0;
-    let lines = Lines::new(data, Some(gather::config::line_parser()));
+    let syntax = Syntax {
+        options: Some(gather::config::line_parser()),
+        base: None,
+    };
+    let lines = Lines::new(data, syntax);
     let held = gather::targets::read_list(lines, "fuzz.txt".into(), &mut position, &mut bad)
         .expect("reading from memory cannot fail");
     let lines = data.split(|&b| b == b'\n').count();

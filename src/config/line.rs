@@ -181,7 +181,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::targets::Lines;
+    use crate::targets::{Lines, Syntax};
 
     fn parse(words: &[&str]) -> Result<LineOptions, String> {
         let words: Vec<String> = words.iter().map(|word| word.to_string()).collect();
@@ -261,7 +261,8 @@ mod tests {
             }
             line += "   # a comment";
             let parser: Arc<dyn LineParser> = Arc::new(ClapLines::new());
-            let mut lines = Lines::new(line.as_bytes(), Some(parser));
+            let syntax = Syntax { options: Some(parser), base: None };
+            let mut lines = Lines::new(line.as_bytes(), syntax);
             let (_, entry) = lines.next_entry().unwrap().unwrap();
             let entry = entry.map_err(|bad| bad.reason).unwrap();
             prop_assert_eq!(entry.url.as_str(), "https://example.com/a#frag");

@@ -17,7 +17,7 @@ use crate::output::{FormatKind, FormatOptions, OutputSettings};
 use crate::pace::Pacer;
 use crate::progress::ProgressMode;
 use crate::rules::LineParser;
-use crate::targets::Input;
+use crate::targets::{Input, Syntax};
 
 /// The most retries accepted; past this, retrying is hiding an outage.
 const MAX_RETRIES: u32 = 100;
@@ -134,7 +134,10 @@ impl Settings {
                 stdin_is_terminal: terminals.stdin,
                 shard: cli.shard,
                 stream: cli.stream,
-                line_options: Some(line_parser()),
+                syntax: Syntax {
+                    options: Some(line_parser()),
+                    base: cli.base,
+                },
             },
             fetch: FetchSettings {
                 rules,

@@ -11,9 +11,8 @@ use std::time::SystemTime;
 
 use tokio::sync::mpsc;
 
-use super::lines::Lines;
+use super::lines::{Lines, Syntax};
 use super::{TargetBuf, TargetList};
-use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// A list could not be read to its end as it was checked.
@@ -115,7 +114,7 @@ impl Feed {
         segments: Vec<Segment>,
         total: usize,
         shard: Option<Shard>,
-        options: Option<Arc<dyn LineParser>>,
+        options: Syntax,
     ) -> Feed {
         Feed {
             source: Source::Listed(Box::new(Listed {
@@ -186,7 +185,7 @@ struct Listed {
     /// URLs of this run, counted when the input was checked.
     total: usize,
     /// Reads a line's options again, as the first reading did.
-    options: Option<Arc<dyn LineParser>>,
+    options: Syntax,
 }
 
 #[derive(Debug)]
@@ -237,7 +236,7 @@ impl Listed {
 }
 
 impl Reading {
-    fn start(segment: Segment, options: Option<Arc<dyn LineParser>>) -> Result<Reading, ListError> {
+    fn start(segment: Segment, options: Syntax) -> Result<Reading, ListError> {
         let listed = match segment {
             Segment::Held(list) => return Ok(Reading::Held { list, next: 0 }),
             Segment::File(listed) => listed,

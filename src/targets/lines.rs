@@ -27,6 +27,15 @@ pub struct LineEntry {
     pub options: Option<Arc<LineOptions>>,
 }
 
+/// How a list's lines are read beyond their URL.
+#[derive(Debug, Clone, Default)]
+pub struct Syntax {
+    /// Reads the options after a line's URL; without one, a line is one URL.
+    pub options: Option<Arc<dyn LineParser>>,
+    /// What a line that is a path (`/pricing`) is resolved against (`--base`).
+    pub base: Option<Url>,
+}
+
 /// A list's lines, each classified: blank and `#` comment lines are skipped,
 /// the rest are a URL or a reason they are not one.
 #[derive(Debug)]
@@ -34,18 +43,17 @@ pub struct Lines<R> {
     reader: R,
     buf: Vec<u8>,
     line: usize,
-    /// Reads the options after a line's URL; without one, a line is one URL.
-    options: Option<Arc<dyn LineParser>>,
+    syntax: Syntax,
 }
 
 impl<R: BufRead> Lines<R> {
-    /// Lines of `reader`, numbered from 1, their options read by `options`.
-    pub fn new(reader: R, options: Option<Arc<dyn LineParser>>) -> Lines<R> {
+    /// Lines of `reader`, numbered from 1, read as `syntax` says.
+    pub fn new(reader: R, syntax: Syntax) -> Lines<R> {
         Lines {
             reader,
             buf: Vec::new(),
             line: 0,
-            options,
+            syntax,
         }
     }
 
@@ -87,14 +95,15 @@ impl<R: BufRead> Lines<R> {
 impl<R> Lines<R> {
     /// A line that is not blank or a comment: its URL, then any options.
     fn entry(&self, text: &str) -> Result<LineEntry, Bad> {
-        let (url, rest) = match &self.options {
+        let (url, rest) = match &self.syntax.options {
             Some(_) => text
                 .split_once(char::is_whitespace)
                 .map_or((text, ""), |(url, rest)| (url, rest.trim_start())),
             None => (text, ""),
         };
-        let url = parse_url(url).map_err(|reason| Bad::quoting(text, reason))?;
-        let options = match (&self.options, rest) {
+        let url =
+            resolve(url, self.syntax.base.as_ref()).map_err(|reason| Bad::quoting(text, reason))?;
+        let options = match (&self.syntax.options, rest) {
             (Some(parser), rest) if !rest.is_empty() && !rest.starts_with('#') => {
                 // Split as a POSIX shell splits words; `#` at a word's start
                 // begins a comment.
@@ -146,6 +155,22 @@ fn read_line_bounded(
         if found_newline {
             return Ok(Some(too_long));
         }
+    }
+}
+
+/// A URL, or a path (`/pricing`) resolved against `base` (`--base`).
+pub fn resolve(text: &str, base: Option<&Url>) -> Result<Url, String> {
+    if !text.starts_with('/') || text.starts_with("//") {
+        return parse_url(text);
+    }
+    match base {
+        Some(base) => base
+            .join(text)
+            .map_err(|err| format!("cannot resolve the path against --base {base}: {err}")),
+        None => Err(
+            "a path, not a URL: give the site it is on with --base URL (e.g. --base https://example.com)"
+                .to_string(),
+        ),
     }
 }
 

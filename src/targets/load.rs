@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::feed::{FileFacts, ListedFile, Segment};
-use super::lines::{parse_url, Lines};
+use url::Url;
+
+use super::lines::{resolve, Lines, Syntax};
 use super::{Bad, Feed, Origin, TargetList};
 use crate::error::{BadLine, BadLines, UsageError};
-use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// Where the URLs come from, as the command line said.
@@ -29,8 +30,8 @@ pub struct Input {
     pub shard: Option<Shard>,
     /// Read lists as lines arrive (`--stream`) instead of checking them whole first.
     pub stream: bool,
-    /// Reads the options a list line gives after its URL.
-    pub line_options: Option<Arc<dyn LineParser>>,
+    /// How list lines are read beyond their URL: options, and `--base`.
+    pub syntax: Syntax,
 }
 
 /// The checked input, ready to feed the engine, and what is worth a warning about it.
@@ -61,7 +62,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         lists.push(ListSource::Stdin);
     }
     let mut bad = BadLines::default();
-    let arguments = collect_arguments(&input.urls, &mut bad);
+    let arguments = collect_arguments(&input.urls, input.syntax.base.as_ref(), &mut bad);
     if input.stream {
         if !bad.is_empty() {
             return Err(UsageError::BadInput(bad));
@@ -70,7 +71,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
             .into_iter()
             .map(open_for_stream)
             .collect::<Result<_, _>>()?;
-        let feed = super::stream::start(arguments, opened, input.shard, input.line_options.clone());
+        let feed = super::stream::start(arguments, opened, input.shard, input.syntax.clone());
         return Ok(Loaded {
             feed,
             warnings: Vec::new(),
@@ -79,7 +80,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     let mut segments = vec![Segment::Held(arguments)];
     let mut position = input.urls.len();
     for list in &lists {
-        let segment = scan(list, &input.line_options, &mut position, &mut bad)
+        let segment = scan(list, &input.syntax, &mut position, &mut bad)
             .map_err(|err| list.unreadable(err))?;
         segments.push(segment);
     }
@@ -107,7 +108,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         }
     }
     Ok(Loaded {
-        feed: Feed::listed(segments, total, input.shard, input.line_options.clone()),
+        feed: Feed::listed(segments, total, input.shard, input.syntax.clone()),
         warnings,
     })
 }
@@ -118,11 +119,11 @@ fn held_by(shard: Shard, count: usize) -> usize {
 }
 
 /// The arguments, checked; each bad one goes to `bad`.
-fn collect_arguments(args: &[String], bad: &mut BadLines) -> TargetList {
+fn collect_arguments(args: &[String], base: Option<&Url>, bad: &mut BadLines) -> TargetList {
     let mut targets = TargetList::new(None);
     for (index, arg) in args.iter().enumerate() {
         let pushed =
-            parse_url(arg.trim()).and_then(|url| targets.push(&url, None, index + 1, index));
+            resolve(arg.trim(), base).and_then(|url| targets.push(&url, None, index + 1, index));
         if let Err(reason) = pushed {
             bad.push(Bad::quoting(arg, reason).at(&Origin::Argument(index + 1)));
         }
@@ -135,7 +136,7 @@ fn collect_arguments(args: &[String], bad: &mut BadLines) -> TargetList {
 /// to be read again by the feed; stdin and pipes are held.
 fn scan(
     list: &ListSource,
-    options: &Option<Arc<dyn LineParser>>,
+    options: &Syntax,
     position: &mut usize,
     bad: &mut BadLines,
 ) -> io::Result<Segment> {
@@ -274,7 +275,13 @@ mod tests {
 
     fn parse(list: &[u8]) -> (Vec<TargetBuf>, Vec<BadLine>) {
         let mut bad = BadLines::default();
-        let held = read_list(Lines::new(list, None), "list.txt".into(), &mut 0, &mut bad).unwrap();
+        let held = read_list(
+            Lines::new(list, Syntax::default()),
+            "list.txt".into(),
+            &mut 0,
+            &mut bad,
+        )
+        .unwrap();
         (held.iter().collect(), bad.shown().to_vec())
     }
 

@@ -11,7 +11,7 @@ mod stream;
 
 pub use feed::{Feed, ListError, Next};
 pub use held::{TargetList, BYTES_PER_URL};
-pub use lines::{parse_url, Lines, MAX_LINE_BYTES};
+pub use lines::{parse_url, Lines, Syntax, MAX_LINE_BYTES};
 pub use load::{load, read_list, Input, ListSource, Loaded};
 
 use std::borrow::Cow;
@@ -250,7 +250,7 @@ pub(crate) fn feed_of(urls: &[&str]) -> Feed {
         vec![feed::Segment::Held(held_of(urls))],
         urls.len(),
         None,
-        None,
+        Syntax::default(),
     )
 }
 

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::lines::Lines;
+use super::lines::{Lines, Syntax};
 use super::load::OpenedList;
 use super::{Feed, ListError, TargetBuf, TargetList};
-use crate::rules::LineParser;
 use crate::shard::Shard;
 
 /// Entries read but not yet taken by the engine: enough to keep it busy, few
@@ -23,7 +22,7 @@ pub(super) fn start(
     arguments: TargetList,
     lists: Vec<OpenedList>,
     shard: Option<Shard>,
-    options: Option<Arc<dyn LineParser>>,
+    options: Syntax,
 ) -> Feed {
     let (sender, receiver) = mpsc::channel(READ_AHEAD);
     let reader = Reader {
@@ -42,7 +41,7 @@ struct Reader {
     sender: mpsc::Sender<Result<TargetBuf, ListError>>,
     shard: Option<Shard>,
     position: usize,
-    options: Option<Arc<dyn LineParser>>,
+    options: Syntax,
 }
 
 impl Reader {
