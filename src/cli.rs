@@ -291,6 +291,17 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RETRIES, help_heading = "Checks")]
     pub retries: u32,
 
+    /// Also retry failed checks: a status, --expect, --reject, a header check or
+    /// --max-latency. With --retry-for, this waits for a deploy to go live.
+    #[arg(long, help_heading = "Checks", hide_short_help = true)]
+    pub retry_all: bool,
+
+    /// Keep retrying a failing URL until it passes or this long has passed since its
+    /// first attempt, whatever --retries says (5m, 90s), e.g. `--retry-all --retry-for 5m`.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = seconds,
+          help_heading = "Checks", hide_short_help = true)]
+    pub retry_for: Option<f64>,
+
     /// Time limit per request, body included (30, 500ms, 2s, 1m)
     ///
     /// From connecting to the last byte read: seconds, or a number with a unit.

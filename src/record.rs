@@ -210,6 +210,19 @@ impl Failure {
         }
     }
 
+    /// True for a failed check on an answer that came: its status, text,
+    /// headers or time, which `--retry-all` retries until the page is as expected.
+    pub fn is_check(&self) -> bool {
+        matches!(
+            self,
+            Failure::Status { .. }
+                | Failure::Expect { .. }
+                | Failure::Reject { .. }
+                | Failure::Header(_)
+                | Failure::Slow { .. }
+        )
+    }
+
     /// A stable one-word name for scripts (`error_kind` in JSON).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -288,3 +288,60 @@ fn paths_in_a_list_resolve_against_base_and_need_it() {
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("--base"), "{}", run.stderr);
 }
+
+#[test]
+fn retry_all_with_retry_for_waits_until_the_new_version_is_live() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // The third request and later get the new version.
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    let s = routes::http(move |_| {
+        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+            Reply::text("Old version")
+        } else {
+            Reply::text("New version")
+        }
+    });
+    // Without --retry-all a failed check is final.
+    let run = isolated(&["--retries", "3", "--expect", "New version", &s.url("/")]);
+    assert_eq!(run.records()[0]["attempts"], 1);
+    assert_eq!(run.records()[0]["error_kind"], "expect");
+    // --retry-all retries it up to --retries.
+    served.store(0, Ordering::SeqCst);
+    let run = isolated(&[
+        "--retry-all",
+        "--retries",
+        "1",
+        "--expect",
+        "New version",
+        &s.url("/"),
+    ]);
+    assert_eq!(run.records()[0]["attempts"], 2, "{}", run.records()[0]);
+    assert_eq!(run.code, Some(1));
+    // --retry-for keeps going, whatever --retries says, until the page passes.
+    served.store(0, Ordering::SeqCst);
+    let run = isolated(&[
+        "--retry-all",
+        "--retry-for",
+        "30s",
+        "--expect",
+        "New version",
+        &s.url("/"),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert_eq!(run.records()[0]["attempts"], 3);
+    assert_eq!(run.records()[0]["text"], "New version");
+    // …and gives up once its time is over.
+    let run = isolated(&[
+        "--retry-all",
+        "--retry-for",
+        "1s",
+        "--expect",
+        "never there",
+        &s.url("/"),
+    ]);
+    assert_eq!(run.code, Some(1));
+    let attempts = run.records()[0]["attempts"].as_u64().unwrap();
+    assert!(attempts >= 2, "{}", run.records()[0]);
+}

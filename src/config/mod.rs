@@ -142,6 +142,11 @@ impl Settings {
             fetch: FetchSettings {
                 rules,
                 max_bytes: cli.max_bytes,
+                retry_all: cli.retry_all,
+                retry_for: cli
+                    .retry_for
+                    .map(|window| seconds("--retry-for", window))
+                    .transpose()?,
                 title: !cli.no_title,
                 connect_timeout: seconds("--connect-timeout", cli.connect_timeout)?,
                 deadline,

@@ -47,6 +47,11 @@ pub struct FetchSettings {
     pub rules: Rules,
     /// Body bytes read at most.
     pub max_bytes: u64,
+    /// Retry failed checks too (`--retry-all`), not only transient failures.
+    pub retry_all: bool,
+    /// Retry a failing URL until this long after its first attempt (`--retry-for`),
+    /// whatever the number of retries.
+    pub retry_for: Option<Duration>,
     /// Look for each HTML page's `<title>`, past the prefix if need be.
     pub title: bool,
     /// Time limit for resolving, connecting and the TLS handshake.
@@ -92,6 +97,8 @@ pub struct Fetcher {
     user_agent: HeaderValue,
     proxies: ProxySettings,
     max_bytes: u64,
+    retry_all: bool,
+    retry_for: Option<Duration>,
     title: bool,
     connect_timeout: Duration,
     min_cert_days: Option<u32>,
@@ -147,6 +154,8 @@ impl Fetcher {
             user_agent: config.user_agent.clone(),
             proxies: config.proxies.clone(),
             max_bytes: config.max_bytes,
+            retry_all: config.retry_all,
+            retry_for: config.retry_for,
             title: config.title,
             connect_timeout: config.connect_timeout,
             min_cert_days: config.min_cert_days,
@@ -167,14 +176,19 @@ impl Fetcher {
             let mut learned = Attempt::default();
             let outcome = self.attempt(target, &applied, &mut learned).await;
             let retry = match &outcome {
-                Err(failure) if failure.is_transient() && attempts <= applied.rules.retries => {
+                Err(failure)
+                    if failure.is_transient() || (self.retry_all && failure.is_check()) =>
+                {
                     let wait = self.backoff(index, attempts, learned.retry_after);
+                    let next = Instant::now() + wait;
+                    let allowed = match self.retry_for {
+                        Some(window) => next < started + window,
+                        None => attempts <= applied.rules.retries,
+                    };
                     // A retry that would start after the deadline only loses what
                     // this attempt learned (a 503 and its reason, say).
-                    let in_time = self
-                        .deadline
-                        .is_none_or(|deadline| Instant::now() + wait < deadline);
-                    in_time.then_some(wait)
+                    let in_time = self.deadline.is_none_or(|deadline| next < deadline);
+                    (allowed && in_time).then_some(wait)
                 }
                 _ => None,
             };
@@ -467,6 +481,8 @@ mod tests {
                 retries: 0,
             },
             max_bytes: 1 << 20,
+            retry_all: false,
+            retry_for: None,
             title: true,
             connect_timeout: Duration::from_secs(5),
             deadline: None,
