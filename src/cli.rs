@@ -117,6 +117,16 @@ pub struct Cli {
     #[arg(long, help_heading = "Input")]
     pub stream: bool,
 
+    /// Fetch the pages a sitemap lists (a file or a URL, gzip'd or not; a sitemap
+    /// index is followed one level down); repeatable. Records name the sitemap and line.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        help_heading = "Input",
+        hide_short_help = true
+    )]
+    pub sitemap: Vec<String>,
+
     /// Resolve list lines (and arguments) that are paths, like /pricing, against
     /// this URL, so one list checks a preview, staging or production.
     #[arg(long, value_name = "URL", value_parser = base_url, help_heading = "Input", hide_short_help = true)]

@@ -27,6 +27,7 @@ pub mod record;
 pub mod rules;
 pub mod shard;
 pub mod signals;
+pub mod sitemaps;
 pub mod stats;
 pub mod status;
 pub mod stderr;
@@ -76,11 +77,13 @@ impl<W: Write> RecordSink for Output<W> {
 /// is a usage or input error (a [`error::UsageError`] inside) or gather itself
 /// failing (the client could not be built, or the output failed).
 pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
-    let loaded = targets::load(&settings.input)?;
+    let fetcher = Arc::new(Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?);
+    let mut input = settings.input.clone();
+    input.sitemap_pages = sitemaps::read_all(&input.sitemaps, &fetcher).await?;
+    let loaded = targets::load(&input)?;
     for warning in settings.warnings.iter().chain(&loaded.warnings) {
         crate::stderr::say(&format!("gather: warning: {warning}"));
     }
-    let fetcher = Arc::new(Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?);
     let mut window = Window::new(loaded.feed);
     let mut reports = Vec::new();
     for (kind, path) in &settings.output.reports {

@@ -345,3 +345,61 @@ fn retry_all_with_retry_for_waits_until_the_new_version_is_live() {
     let attempts = run.records()[0]["attempts"].as_u64().unwrap();
     assert!(attempts >= 2, "{}", run.records()[0]);
 }
+
+#[test]
+fn a_sitemap_file_url_or_index_gives_its_pages_with_their_lines() {
+    use std::io::Write;
+    let s = routes::http(|seen| {
+        let base = format!("http://{}", seen.host);
+        let urlset = format!(
+            "<?xml version=\"1.0\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+             <url><loc>{base}/a</loc></url>\n<url><loc>{base}/b?x=1&amp;y=2</loc></url>\n</urlset>\n"
+        );
+        match seen.target.as_str() {
+            "/sitemap.xml" => Reply::status(200)
+                .header("content-type", "application/xml")
+                .body(urlset.as_bytes()),
+            "/pages.xml.gz" => {
+                let mut gzip = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+                gzip.write_all(urlset.as_bytes()).unwrap();
+                Reply::status(200)
+                    .header("content-type", "application/gzip")
+                    .body(&gzip.finish().unwrap())
+            }
+            "/index.xml" => Reply::status(200).body(
+                format!(
+                    "<sitemapindex>\n<sitemap><loc>{base}/pages.xml.gz</loc></sitemap>\n</sitemapindex>"
+                )
+                .as_bytes(),
+            ),
+            "/a" => Reply::text("page a"),
+            "/b?x=1&y=2" => Reply::text("page b"),
+            _ => Reply::status(404),
+        }
+    });
+    let run = isolated(&["--sitemap", &s.url("/sitemap.xml")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let records = run.records();
+    assert_eq!(records[1]["text"], "page b");
+    assert_eq!(records[1]["file"], s.url("/sitemap.xml"));
+    assert_eq!(records[1]["line"], 4);
+    let run = isolated(&["--sitemap", &s.url("/index.xml")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.records()[0]["file"], s.url("/pages.xml.gz"));
+    assert_eq!(run.records()[0]["text"], "page a");
+    // A file works the same, and a sitemap that cannot be had stops the run.
+    let file = list_file(&format!(
+        "<urlset><url><loc>{}</loc></url></urlset>",
+        s.url("/a")
+    ));
+    let run = isolated(&["--sitemap", &shown(&file)]);
+    assert_eq!(run.records()[0]["line"], 1);
+    let run = isolated(&["--sitemap", &s.url("/missing.xml")]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr
+            .contains("could not fetch it: HTTP 404 Not Found"),
+        "{}",
+        run.stderr
+    );
+}

@@ -138,6 +138,8 @@ impl Settings {
                     options: Some(line_parser()),
                     base: cli.base,
                 },
+                sitemaps: cli.sitemap,
+                sitemap_pages: Vec::new(),
             },
             fetch: FetchSettings {
                 rules,

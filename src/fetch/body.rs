@@ -78,7 +78,7 @@ impl Body {
 
     /// The next piece of the body, at most `room` bytes of it once decoded when
     /// that can be chosen; `None` at its end.
-    async fn next(&mut self, room: usize) -> Result<Option<Bytes>, (Failure, Cause)> {
+    pub(super) async fn next(&mut self, room: usize) -> Result<Option<Bytes>, (Failure, Cause)> {
         match self {
             Body::Plain(response) => match response.chunk().await {
                 Ok(Some(chunk)) => Ok(Some(chunk.slice(..chunk.len().min(room)))),

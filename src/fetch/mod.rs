@@ -5,6 +5,7 @@
 mod body;
 mod client;
 mod coding;
+mod document;
 mod failure;
 pub mod proxy;
 mod redirect;

@@ -32,6 +32,20 @@ pub struct Input {
     pub stream: bool,
     /// How list lines are read beyond their URL: options, and `--base`.
     pub syntax: Syntax,
+    /// The sitemaps named with `--sitemap`, as given.
+    pub sitemaps: Vec<String>,
+    /// What those sitemaps list, once read (before [`load`]).
+    pub sitemap_pages: Vec<SitemapPages>,
+}
+
+/// The pages one sitemap lists: its name as records show it, and each `<loc>`
+/// with its line.
+#[derive(Debug, Clone)]
+pub struct SitemapPages {
+    /// The sitemap's path or URL.
+    pub name: Arc<str>,
+    /// Each page's URL as written, and its 1-based line.
+    pub locs: Vec<(String, usize)>,
 }
 
 /// The checked input, ready to feed the engine, and what is worth a warning about it.
@@ -52,7 +66,7 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
         .iter()
         .map(|p| ListSource::from_arg(p))
         .collect();
-    if input.urls.is_empty() && lists.is_empty() {
+    if input.urls.is_empty() && lists.is_empty() && input.sitemaps.is_empty() {
         if input.stdin_is_terminal {
             return Err(UsageError::Invalid(
                 "no URLs given: pass URLs as arguments, a list with -i FILE, or pipe a list on stdin"
@@ -79,6 +93,14 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     }
     let mut segments = vec![Segment::Held(arguments)];
     let mut position = input.urls.len();
+    for sitemap in &input.sitemap_pages {
+        segments.push(Segment::Held(collect_sitemap(
+            sitemap,
+            &input.syntax,
+            &mut position,
+            &mut bad,
+        )));
+    }
     for list in &lists {
         let segment = scan(list, &input.syntax, &mut position, &mut bad)
             .map_err(|err| list.unreadable(err))?;
@@ -86,6 +108,13 @@ pub fn load(input: &Input) -> Result<Loaded, UsageError> {
     }
     if !bad.is_empty() {
         return Err(UsageError::BadInput(bad));
+    }
+    if position == 0 && lists.is_empty() && !input.sitemap_pages.is_empty() {
+        let names: Vec<&str> = input.sitemap_pages.iter().map(|s| &*s.name).collect();
+        return Err(UsageError::Empty(format!(
+            "{} listed no page",
+            names.join(", ")
+        )));
     }
     if position == 0 {
         let names: Vec<String> = lists.iter().map(ListSource::shown).collect();
@@ -192,6 +221,30 @@ pub fn read_list(
     }
     held.shrink_to_fit();
     Ok(held)
+}
+
+/// A sitemap's pages, checked as list lines are (a path resolves against `--base`).
+fn collect_sitemap(
+    sitemap: &SitemapPages,
+    syntax: &Syntax,
+    position: &mut usize,
+    bad: &mut BadLines,
+) -> TargetList {
+    let mut held = TargetList::new(Some(Arc::clone(&sitemap.name)));
+    for (loc, line) in &sitemap.locs {
+        let pushed = resolve(loc, syntax.base.as_ref())
+            .and_then(|url| held.push(&url, None, *line, *position))
+            .map_err(|reason| Bad::quoting(loc, reason));
+        match pushed {
+            Ok(()) => *position += 1,
+            Err(reason) => bad.push(reason.at(&Origin::Line {
+                list: &sitemap.name,
+                line: *line,
+            })),
+        }
+    }
+    held.shrink_to_fit();
+    held
 }
 
 /// A list named on the command line.

@@ -7,12 +7,13 @@ mod feed;
 mod held;
 mod lines;
 mod load;
+pub mod sitemap;
 mod stream;
 
 pub use feed::{Feed, ListError, Next};
 pub use held::{TargetList, BYTES_PER_URL};
 pub use lines::{parse_url, Lines, Syntax, MAX_LINE_BYTES};
-pub use load::{load, read_list, Input, ListSource, Loaded};
+pub use load::{load, read_list, Input, ListSource, Loaded, SitemapPages};
 
 use std::borrow::Cow;
 use std::fmt;
