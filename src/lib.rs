@@ -32,6 +32,7 @@ pub mod stats;
 pub mod status;
 pub mod stderr;
 pub mod targets;
+pub mod waiting;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -47,6 +48,7 @@ use crate::progress::Progress;
 use crate::record::Record;
 use crate::stats::{RunStats, Stop};
 use crate::targets::Target;
+use crate::waiting::Waiting;
 
 impl Fetch for Fetcher {
     fn fetch(
@@ -77,7 +79,9 @@ impl<W: Write> RecordSink for Output<W> {
 /// is a usage or input error (a [`error::UsageError`] inside) or gather itself
 /// failing (the client could not be built, or the output failed).
 pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
-    let fetcher = Arc::new(Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?);
+    let waiting = Arc::new(Waiting::default());
+    let fetcher = Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?;
+    let fetcher = Arc::new(fetcher.with_waiting(Arc::clone(&waiting)));
     let mut input = settings.input.clone();
     input.sitemap_pages = sitemaps::read_all(&input.sitemaps, &fetcher).await?;
     let loaded = targets::load(&input)?;
@@ -98,7 +102,7 @@ pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunS
         })?;
         reports.push(report);
     }
-    let progress = Progress::new(window.total(), settings.progress);
+    let progress = Progress::new(window.total(), settings.progress, waiting);
     let format = formatter(settings.output.format, &settings.output.options);
     let mut output = Output::new(progress.above_the_bar(stdout), format).with_reports(reports);
     output.begin().context("could not write the output")?;

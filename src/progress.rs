@@ -2,6 +2,7 @@
 //! few seconds elsewhere (CI logs), or nothing with `-q`.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, P
 
 use crate::record::Secs;
 use crate::targets::Target;
+use crate::waiting::Waiting;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +42,13 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     heartbeat: bool,
     failed: Cell<u64>,
+    waiting: Arc<Waiting>,
 }
 
 impl Progress {
     /// Progress over `total` URLs (`None`: a stream, no total), shown as `mode` says.
-    pub fn new(total: Option<usize>, mode: ProgressMode) -> Progress {
+    /// URLs waiting for a retry are read from `waiting`.
+    pub fn new(total: Option<usize>, mode: ProgressMode, waiting: Arc<Waiting>) -> Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(
                 total.map(|total| total as u64),
@@ -53,23 +57,34 @@ impl Progress {
             // {wide_bar} fits the bar to the terminal; the rate is a whole number,
             // and no ETA is shown before the first URL is done, nor without a total.
             let template = match total {
-                Some(_) => "{spinner} {pos}/{len} {wide_bar} {msg}{rate}",
-                None => "{spinner} {pos} done, {msg}{rate}",
+                Some(_) => "{spinner} {pos}/{len} {wide_bar} {msg}{waiting}{rate}",
+                None => "{spinner} {pos} done, {msg}{waiting}{rate}",
             };
             let with_eta = total.is_some();
+            let shown = Arc::clone(&waiting);
             let style = ProgressStyle::with_template(template)
                 .map(|style| {
-                    style.with_key(
-                        "rate",
-                        move |state: &ProgressState, w: &mut dyn fmt::Write| {
-                            if state.pos() > 0 {
-                                let _ = write!(w, " {}/s", thousands(state.per_sec()));
-                                if with_eta {
-                                    let _ = write!(w, " ETA {}", HumanDuration(state.eta()));
+                    style
+                        .with_key(
+                            "waiting",
+                            move |_: &ProgressState, w: &mut dyn fmt::Write| {
+                                let (count, _) = shown.first();
+                                if count > 0 {
+                                    let _ = write!(w, ", {count} waiting to retry");
                                 }
-                            }
-                        },
-                    )
+                            },
+                        )
+                        .with_key(
+                            "rate",
+                            move |state: &ProgressState, w: &mut dyn fmt::Write| {
+                                if state.pos() > 0 {
+                                    let _ = write!(w, " {}/s", thousands(state.per_sec()));
+                                    if with_eta {
+                                        let _ = write!(w, " ETA {}", HumanDuration(state.eta()));
+                                    }
+                                }
+                            },
+                        )
                 })
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
@@ -81,6 +96,7 @@ impl Progress {
             bar,
             heartbeat: mode == ProgressMode::Heartbeat,
             failed: Cell::new(0),
+            waiting,
         }
     }
 
@@ -128,6 +144,12 @@ impl Progress {
                 target.display_url(),
                 target.origin,
                 Secs(waited)
+            ));
+        }
+        if let (count, Some(first)) = self.waiting.first() {
+            line.push_str(&format!(
+                "; {count} waiting to retry, first {}: attempt {} failed: {}",
+                first.url, first.attempts, first.why
             ));
         }
         crate::stderr::say(&line);

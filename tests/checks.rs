@@ -403,3 +403,42 @@ fn a_sitemap_file_url_or_index_gives_its_pages_with_their_lines() {
         run.stderr
     );
 }
+
+#[test]
+fn the_heartbeat_says_which_url_waits_to_retry_and_why() {
+    use std::time::Instant;
+    // The new version goes live 6.5 s after the first request.
+    let live_at = std::sync::Mutex::new(None::<Instant>);
+    let s = routes::http(move |_| {
+        let mut live = live_at.lock().unwrap();
+        let live = *live.get_or_insert_with(|| Instant::now() + Duration::from_millis(6500));
+        if Instant::now() < live {
+            Reply::text("Old version")
+        } else {
+            Reply::text("New version")
+        }
+    });
+    let url = s.url("/");
+    let run = gather()
+        .args([
+            "--retry-all",
+            "--retry-for",
+            "30s",
+            "--expect",
+            "New version",
+            &url,
+        ])
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let beat = run
+        .stderr
+        .lines()
+        .find(|line| line.contains("waiting to retry"))
+        .unwrap_or_else(|| panic!("no heartbeat naming the wait: {}", run.stderr));
+    assert!(
+        beat.contains(&format!(
+            "1 waiting to retry, first {url} (argument 1): attempt "
+        )) && beat.contains(r#"failed: expected text not found: "New version""#),
+        "{beat}"
+    );
+}

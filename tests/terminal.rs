@@ -223,3 +223,19 @@ fn no_bar_is_left_after_a_fail_fast_stop_or_ctrl_c() {
         .iter()
         .any(|l| l.starts_with("gather: interrupted; ")));
 }
+
+#[test]
+fn the_bar_counts_the_urls_waiting_to_retry() {
+    let s = routes::http(|_| Reply::status(503));
+    let shown = support::on_terminal(&format!("-k --retries 3 --color never {}", s.url("/")));
+    let draws: Vec<&str> = shown
+        .split(['\r', '\n'])
+        .filter(|piece| piece.contains("/1 "))
+        .collect();
+    assert!(
+        draws
+            .iter()
+            .any(|draw| draw.contains(", 1 waiting to retry")),
+        "{draws:?}"
+    );
+}

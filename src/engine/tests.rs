@@ -134,7 +134,11 @@ async fn run_with(
     sink: &mut Collect,
     interrupt: impl Future<Output = Signal>,
 ) -> RunStats {
-    let progress = Progress::new(Some(fetch.pages.len()), ProgressMode::Off);
+    let progress = Progress::new(
+        Some(fetch.pages.len()),
+        ProgressMode::Off,
+        Default::default(),
+    );
     let mut window = targets(fetch.pages.len());
     fetch_all(
         &mut window,

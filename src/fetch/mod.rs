@@ -32,6 +32,7 @@ use crate::pace::Pacer;
 use crate::record::{Cause, Connection, Failure, Record};
 use crate::rules::Rules;
 use crate::targets::{redact, Target};
+use crate::waiting::{Retry, Waiting};
 use body::{drain, Body};
 use client::client_settings;
 pub use client::{build as build_client, ClientSettings, IpFamily};
@@ -104,6 +105,8 @@ pub struct Fetcher {
     connect_timeout: Duration,
     min_cert_days: Option<u32>,
     pacer: Option<Arc<Pacer>>,
+    /// Where URLs waiting for a retry are noted, for the progress display.
+    waiting: Option<Arc<Waiting>>,
     /// When the run's `--deadline` passes: no retry waits past it.
     deadline: Option<Instant>,
     jitter: RandomState,
@@ -161,9 +164,16 @@ impl Fetcher {
             connect_timeout: config.connect_timeout,
             min_cert_days: config.min_cert_days,
             pacer,
+            waiting: None,
             deadline: config.deadline.map(|deadline| Instant::now() + deadline),
             jitter: RandomState::new(),
         })
+    }
+
+    /// Notes URLs that wait for a retry in `waiting`, for the progress display.
+    pub fn with_waiting(mut self, waiting: Arc<Waiting>) -> Fetcher {
+        self.waiting = Some(waiting);
+        self
     }
 
     /// Fetches one URL into its record, retrying transient failures; every
@@ -193,12 +203,25 @@ impl Fetcher {
                 }
                 _ => None,
             };
+            if let (Some(_), Some(waiting), Err(failure)) = (retry, &self.waiting, &outcome) {
+                let retry = Retry {
+                    url: format!("{} ({})", target.display_url(), target.origin),
+                    attempts,
+                    why: failure.to_string(),
+                };
+                waiting.note(index, retry);
+            }
             if let Some(wait) = retry {
                 tokio::time::sleep(wait).await;
                 if let Some(pacer) = &self.pacer {
                     pacer.wait().await;
                 }
                 continue;
+            }
+            if attempts > 1 {
+                if let Some(waiting) = &self.waiting {
+                    waiting.done(index);
+                }
             }
             return Record {
                 index,
