@@ -67,10 +67,10 @@ impl FromStr for HeaderCheck {
     }
 }
 
-/// A header name as `--reject-header` takes it.
+/// A header name as `-H`, `--expect-header` and `--reject-header` take it.
 pub fn header_name(text: &str) -> Result<HeaderName, String> {
     HeaderName::from_bytes(text.trim().as_bytes())
-        .map_err(|_| format!("{:?} is not a header name", text.trim()))
+        .map_err(|_| format!("{:?} is not a valid header name", text.trim()))
 }
 
 /// The checks on a response's headers.

@@ -571,7 +571,7 @@ impl FromStr for HeaderArg {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if let Some(name) = text.strip_suffix(';').filter(|name| !name.contains(':')) {
-            let name = header_name(name)?;
+            let name = checks::header_name(name)?;
             return Ok(HeaderArg {
                 name,
                 value: Some(HeaderValue::from_static("")),
@@ -580,7 +580,7 @@ impl FromStr for HeaderArg {
         let (name, value) = text
             .split_once(':')
             .ok_or_else(|| format!("{text:?} is not a header; write it as 'Name: value'"))?;
-        let name = header_name(name)?;
+        let name = checks::header_name(name)?;
         if value.trim().is_empty() {
             return Ok(HeaderArg { name, value: None });
         }
@@ -591,11 +591,6 @@ impl FromStr for HeaderArg {
             value: Some(value),
         })
     }
-}
-
-fn header_name(text: &str) -> Result<HeaderName, String> {
-    HeaderName::from_bytes(text.trim().as_bytes())
-        .map_err(|_| format!("{:?} is not a valid header name", text.trim()))
 }
 
 #[cfg(test)]

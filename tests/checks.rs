@@ -145,9 +145,12 @@ fn bad_checks_are_usage_errors_before_anything_is_fetched() {
         (&["--reject", ""][..], "--reject needs a text"),
         (
             &["--expect-header", "Bad Name: x"][..],
-            "is not a header name",
+            "is not a valid header name",
         ),
-        (&["--reject-header", "a b"][..], "is not a header name"),
+        (
+            &["--reject-header", "a b"][..],
+            "is not a valid header name",
+        ),
         (
             &["--max-latency", "0"][..],
             "--max-latency must be more than 0",

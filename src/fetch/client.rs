@@ -256,8 +256,16 @@ pub(super) fn client_settings(
 }
 
 impl Fetcher {
+    /// The client for `url`: the https one, or the plain one.
+    pub(super) fn client_for(&self, url: &url::Url) -> &Client {
+        match url.scheme() {
+            "https" => self.https_client(),
+            _ => &self.client,
+        }
+    }
+
     /// The client for https URLs.
-    pub(super) fn https_client(&self) -> &Client {
+    fn https_client(&self) -> &Client {
         self.https_client.get_or_init(|| {
             let built = self
                 .https_settings

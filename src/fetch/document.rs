@@ -17,10 +17,7 @@ impl Fetcher {
     pub async fn document(&self, url: &Url, max_bytes: u64) -> Result<Vec<u8>, String> {
         let mut url = url.clone();
         for _ in 0..=DOCUMENT_MAX_REDIRECTS {
-            let client = match url.scheme() {
-                "https" => self.https_client(),
-                _ => &self.client,
-            };
+            let client = self.client_for(&url);
             let request = client.get(url.clone()).headers(self.headers.clone());
             let response = tokio::time::timeout(self.rules.timeout, request.send())
                 .await

@@ -176,8 +176,8 @@ impl Fetcher {
         self
     }
 
-    /// Fetches one URL into its record, retrying transient failures; every
-    /// failure is data in the record.
+    /// Fetches one URL into its record, retrying transient failures (and failed
+    /// checks with `--retry-all`); every failure is data in the record.
     pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
         let started = Instant::now();
         let applied = self.applied(target);
@@ -204,12 +204,12 @@ impl Fetcher {
                 _ => None,
             };
             if let (Some(_), Some(waiting), Err(failure)) = (retry, &self.waiting, &outcome) {
-                let retry = Retry {
+                let noted = Retry {
                     url: format!("{} ({})", target.display_url(), target.origin),
                     attempts,
                     why: failure.to_string(),
                 };
-                waiting.note(index, retry);
+                waiting.note(index, noted);
             }
             if let Some(wait) = retry {
                 tokio::time::sleep(wait).await;
@@ -322,10 +322,7 @@ impl Fetcher {
                 target,
                 left_origin,
             );
-            let client = match url.scheme() {
-                "https" => self.https_client(),
-                _ => &self.client,
-            };
+            let client = self.client_for(&url);
             let request = client
                 .get(url.as_ref().clone())
                 .headers(headers)
