@@ -176,8 +176,8 @@ fn report(stats: &RunStats, digest: &summary::Digest, show_summary: bool) {
     }
     if stats.input_errors > 0 {
         let lines = match stats.input_errors {
-            1 => "1 line of the input is not a URL: its record has".to_string(),
-            count => format!("{count} lines of the input are not URLs: their records have"),
+            1 => "1 line of the input cannot be used: its record has".to_string(),
+            count => format!("{count} lines of the input cannot be used: their records have"),
         };
         crate::stderr::say(&format!(
             "gather: {lines} kind \"input\" and the exit status is 2; fix the list and run again"

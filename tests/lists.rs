@@ -76,7 +76,7 @@ fn bad_lines_of_a_stream_get_input_records_in_place_and_exit_2() {
     );
     assert_eq!(records[2]["text"], "page b");
     assert!(
-        run.stderr.contains("1 line of the input is not a URL"),
+        run.stderr.contains("1 line of the input cannot be used"),
         "{}",
         run.stderr
     );
