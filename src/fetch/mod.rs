@@ -15,7 +15,7 @@ mod timing;
 mod tls;
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::RandomState;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -29,18 +29,18 @@ use url::Url;
 
 use crate::decode::CharsetSource;
 use crate::pace::Pacer;
-use crate::record::{Cause, Connection, Failure, Record};
+use crate::record::{Cause, Connection, Failure};
 use crate::rules::Rules;
 use crate::targets::{redact, Target};
-use crate::waiting::{Retry, Waiting};
+use crate::waiting::Waiting;
 use body::{drain, Body};
 use client::client_settings;
 pub use client::{build as build_client, ClientSettings, IpFamily};
 use failure::{request_failure, Scene};
 pub use proxy::ProxySettings;
 use request::request_headers;
+use retry::retry_after;
 pub use retry::RETRY_MAX_WAIT;
-use retry::{retry_after, retry_wait};
 
 /// Everything a fetch needs to know, from the command line.
 #[derive(Debug, Clone)]
@@ -174,79 +174,6 @@ impl Fetcher {
     pub fn with_waiting(mut self, waiting: Arc<Waiting>) -> Fetcher {
         self.waiting = Some(waiting);
         self
-    }
-
-    /// Fetches one URL into its record, retrying transient failures (and failed
-    /// checks with `--retry-all`); every failure is data in the record.
-    pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
-        let started = Instant::now();
-        let applied = self.applied(target);
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let mut learned = Attempt::default();
-            let outcome = self.attempt(target, &applied, &mut learned).await;
-            let retry = match &outcome {
-                Err(failure)
-                    if failure.is_transient() || (self.retry_all && failure.is_check()) =>
-                {
-                    let wait = self.backoff(index, attempts, learned.retry_after);
-                    let next = Instant::now() + wait;
-                    let allowed = match self.retry_for {
-                        Some(window) => next < started + window,
-                        None => attempts <= applied.rules.retries,
-                    };
-                    // A retry that would start after the deadline only loses what
-                    // this attempt learned (a 503 and its reason, say).
-                    let in_time = self.deadline.is_none_or(|deadline| next < deadline);
-                    (allowed && in_time).then_some(wait)
-                }
-                _ => None,
-            };
-            if let (Some(_), Some(waiting), Err(failure)) = (retry, &self.waiting, &outcome) {
-                let noted = Retry {
-                    url: format!("{} ({})", target.display_url(), target.origin),
-                    attempts,
-                    why: failure.to_string(),
-                };
-                waiting.note(index, noted);
-            }
-            if let Some(wait) = retry {
-                tokio::time::sleep(wait).await;
-                if let Some(pacer) = &self.pacer {
-                    pacer.wait().await;
-                }
-                continue;
-            }
-            if attempts > 1 {
-                if let Some(waiting) = &self.waiting {
-                    waiting.done(index);
-                }
-            }
-            return Record {
-                index,
-                status: learned.status,
-                outcome,
-                elapsed: started.elapsed(),
-                final_url: learned.final_url,
-                bytes: learned.bytes,
-                attempts,
-                location: learned.location,
-                cause: learned.cause,
-                charset: learned.charset,
-                charset_source: learned.charset_source,
-                title: learned.title,
-                connection: learned.connection,
-                failed_text: learned.failed_text,
-            };
-        }
-    }
-
-    /// The wait before retry number `attempt`: exponential with jitter, or what the
-    /// server asked for with Retry-After, never more than [`RETRY_MAX_WAIT`].
-    fn backoff(&self, index: usize, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let random = self.jitter.hash_one((index, attempt)) % 1_000_000;
-        retry_wait(attempt, retry_after, random as f64 / 1_000_000.0)
     }
 
     /// The rules for `target`: the run's, or those its list line changes.

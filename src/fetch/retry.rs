@@ -1,15 +1,98 @@
-//! When to try a transient failure again: exponential backoff with jitter, or the
-//! server's Retry-After, within a cap.
+//! When to try again: a transient failure (and a failed check with
+//! `--retry-all`), up to `--retries` or for `--retry-for`, after an exponential
+//! backoff with jitter or the server's Retry-After, within a cap.
 
+use std::hash::BuildHasher;
 use std::time::{Duration, SystemTime};
 
 use http::header::RETRY_AFTER;
 use http::HeaderMap;
+use tokio::time::Instant;
+
+use super::{Attempt, Fetcher};
+use crate::record::Record;
+use crate::targets::Target;
+use crate::waiting::Retry;
 
 /// The first retry waits about this long; each further one doubles it.
 const RETRY_BASE: Duration = Duration::from_millis(250);
 /// No wait between attempts is longer than this, whatever Retry-After asks.
 pub const RETRY_MAX_WAIT: Duration = Duration::from_secs(30);
+
+impl Fetcher {
+    /// Fetches one URL into its record, retrying transient failures (and failed
+    /// checks with `--retry-all`); every failure is data in the record.
+    pub async fn fetch(&self, index: usize, target: &Target<'_>) -> Record {
+        let started = Instant::now();
+        let applied = self.applied(target);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut learned = Attempt::default();
+            let outcome = self.attempt(target, &applied, &mut learned).await;
+            let retry = match &outcome {
+                Err(failure)
+                    if failure.is_transient() || (self.retry_all && failure.is_check()) =>
+                {
+                    let wait = self.backoff(index, attempts, learned.retry_after);
+                    let next = Instant::now() + wait;
+                    let allowed = match self.retry_for {
+                        Some(window) => next < started + window,
+                        None => attempts <= applied.rules.retries,
+                    };
+                    // A retry that would start after the deadline only loses what
+                    // this attempt learned (a 503 and its reason, say).
+                    let in_time = self.deadline.is_none_or(|deadline| next < deadline);
+                    (allowed && in_time).then_some(wait)
+                }
+                _ => None,
+            };
+            if let (Some(_), Some(waiting), Err(failure)) = (retry, &self.waiting, &outcome) {
+                let noted = Retry {
+                    url: format!("{} ({})", target.display_url(), target.origin),
+                    attempts,
+                    why: failure.to_string(),
+                };
+                waiting.note(index, noted);
+            }
+            if let Some(wait) = retry {
+                tokio::time::sleep(wait).await;
+                if let Some(pacer) = &self.pacer {
+                    pacer.wait().await;
+                }
+                continue;
+            }
+            if attempts > 1 {
+                if let Some(waiting) = &self.waiting {
+                    waiting.done(index);
+                }
+            }
+            return Record {
+                index,
+                status: learned.status,
+                outcome,
+                elapsed: started.elapsed(),
+                final_url: learned.final_url,
+                bytes: learned.bytes,
+                attempts,
+                location: learned.location,
+                cause: learned.cause,
+                charset: learned.charset,
+                charset_source: learned.charset_source,
+                title: learned.title,
+                connection: learned.connection,
+                failed_text: learned.failed_text,
+            };
+        }
+    }
+
+    /// The wait before retry number `attempt`: exponential with jitter, or what the
+    /// server asked for with Retry-After, never more than [`RETRY_MAX_WAIT`].
+    fn backoff(&self, index: usize, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let random = self.jitter.hash_one((index, attempt)) % 1_000_000;
+        retry_wait(attempt, retry_after, random as f64 / 1_000_000.0)
+    }
+}
 
 /// The wait before retry number `attempt` (from 1), given the server's Retry-After
 /// and a random `fraction` in [0, 1).
