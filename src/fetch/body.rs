@@ -39,7 +39,7 @@ pub(super) enum Body {
     Plain(Response),
     /// Compressed, with the `Content-Length` of the compressed body.
     Coded {
-        inflater: Inflater,
+        inflater: Box<Inflater>,
         wire_length: Option<u64>,
         /// Bytes inflated so far.
         inflated: usize,
@@ -66,7 +66,7 @@ impl Body {
             None => Body::Plain(response),
             Some(coding) => Body::Coded {
                 wire_length: response.content_length(),
-                inflater: Inflater::new(coding, response),
+                inflater: Box::new(Inflater::new(coding, response)),
                 inflated: 0,
                 first_read: chars
                     .saturating_mul(INFLATE_BYTES_PER_CHAR)
