@@ -39,6 +39,7 @@ pub(super) enum Body {
     Plain(Response),
     /// Compressed, with the `Content-Length` of the compressed body.
     Coded {
+        /// Boxed: the decoders are large, and every fetch's future would carry them.
         inflater: Box<Inflater>,
         wire_length: Option<u64>,
         /// Bytes inflated so far.
