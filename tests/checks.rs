@@ -445,3 +445,16 @@ fn the_heartbeat_says_which_url_waits_to_retry_and_why() {
         "{beat}"
     );
 }
+
+#[test]
+fn a_sitemap_that_drips_is_cut_off_by_the_timeout() {
+    let drip = support::raw::drip();
+    let run = isolated(&["-t", "0.5", "--sitemap", &drip.url("/sitemap.xml")]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("timed out after 0.50s (raise with --timeout)"),
+        "{}",
+        run.stderr
+    );
+}

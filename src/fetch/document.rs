@@ -15,21 +15,26 @@ impl Fetcher {
     /// The body of `url`, at most `max_bytes` of it; any failure (a status
     /// outside 2xx included) said for a person.
     pub async fn document(&self, url: &Url, max_bytes: u64) -> Result<Vec<u8>, String> {
+        // -t covers the whole document, body included, as it covers a page.
+        let limit = self.rules.timeout;
+        tokio::time::timeout(limit, self.read_document(url, max_bytes))
+            .await
+            .map_err(|_| format!("timed out after {} (raise with --timeout)", Secs(limit)))?
+    }
+
+    async fn read_document(&self, url: &Url, max_bytes: u64) -> Result<Vec<u8>, String> {
         let mut url = url.clone();
         for _ in 0..=DOCUMENT_MAX_REDIRECTS {
             let client = self.client_for(&url);
             let request = client.get(url.clone()).headers(self.headers.clone());
-            let response = tokio::time::timeout(self.rules.timeout, request.send())
-                .await
-                .map_err(|_| format!("no answer within {}", Secs(self.rules.timeout)))?
-                .map_err(|err| {
-                    let scene = Scene {
-                        url: &url,
-                        proxy: self.proxies.describe_for(&url),
-                        connect_timeout: self.connect_timeout,
-                    };
-                    request_failure(&err, &scene).to_string()
-                })?;
+            let response = request.send().await.map_err(|err| {
+                let scene = Scene {
+                    url: &url,
+                    proxy: self.proxies.describe_for(&url),
+                    connect_timeout: self.connect_timeout,
+                };
+                request_failure(&err, &scene).to_string()
+            })?;
             let status = response.status();
             let location = redirect::location(response.headers(), &url);
             if let Some(next) = redirect::next_hop(status, location) {
