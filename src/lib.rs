@@ -168,10 +168,10 @@ fn report(stats: &RunStats, digest: &summary::Digest, show_summary: bool) {
             crate::stderr::say(&line);
         }
     }
-    if let (Some(record), Some(target)) = (&stats.first_failure, &stats.first_failure_target) {
+    if let Some(failure) = &stats.first_failure {
         crate::stderr::say(&format!(
             "gather: failed: {}",
-            summary::failure_line(&target.view(), record)
+            summary::failure_line(&failure.target.view(), &failure.record)
         ));
     }
     if stats.input_errors > 0 {

@@ -26,6 +26,16 @@ pub enum Stop {
     ListChanged,
 }
 
+/// The failure that stopped a fail-fast run, and its URL and where it came from,
+/// kept past the window for the report at the end of the run.
+#[derive(Debug, Clone)]
+pub struct FirstFailure {
+    /// Its record.
+    pub record: Record,
+    /// Its entry of the input.
+    pub target: Arc<TargetBuf>,
+}
+
 /// What a run did, for the summary and the exit code.
 #[derive(Debug, Clone)]
 pub struct RunStats {
@@ -42,9 +52,7 @@ pub struct RunStats {
     /// How the run ended.
     pub stop: Stop,
     /// The failure that stopped a fail-fast run.
-    pub first_failure: Option<Record>,
-    /// Its URL and where it came from.
-    pub first_failure_target: Option<Arc<TargetBuf>>,
+    pub first_failure: Option<FirstFailure>,
     /// Records of lines of a `--stream` list that are not URLs.
     pub input_errors: usize,
     /// What changed in a list file that was read again (`Stop::ListChanged`).
@@ -66,7 +74,6 @@ impl RunStats {
             emitted_ok: 0,
             stop: Stop::Finished,
             first_failure: None,
-            first_failure_target: None,
             input_errors: 0,
             list_changed: None,
             cut_off: 0,
@@ -87,7 +94,7 @@ impl RunStats {
         let unwritten_failure = self
             .first_failure
             .as_ref()
-            .is_some_and(|record| record.index >= self.emitted);
+            .is_some_and(|failure| failure.record.index >= self.emitted);
         let failed = self.emitted - self.emitted_ok + usize::from(unwritten_failure);
         (
             self.emitted_ok,

@@ -21,7 +21,7 @@ use crate::pace::Pacer;
 use crate::progress::{Progress, Pulse};
 use crate::record::{Failure, Record};
 use crate::signals::Signal;
-use crate::stats::{RunStats, Stop};
+use crate::stats::{FirstFailure, RunStats, Stop};
 use crate::targets::{ListError, Target, TargetBuf};
 use reorder::ReorderBuffer;
 use schedule::Scheduler;
@@ -267,11 +267,10 @@ impl Run<'_> {
         if matches!(record.outcome, Err(Failure::Input(_))) {
             self.stats.input_errors += 1;
         }
-        let failure = (failed && self.plan.mode == Mode::FailFast).then(|| record.clone());
-        if let Some(failure) = &failure {
-            // Kept beyond the window, for the report at the end of the run.
-            self.stats.first_failure_target = Some(Arc::clone(self.window.get(failure.index)));
-        }
+        let failure = (failed && self.plan.mode == Mode::FailFast).then(|| FirstFailure {
+            record: record.clone(),
+            target: Arc::clone(self.window.get(record.index)),
+        });
         self.reorder.insert(record);
         let (window, sink) = (&*self.window, &mut *self.sink);
         let stop_at_failure = self.plan.mode == Mode::FailFast;
@@ -289,7 +288,7 @@ impl Run<'_> {
             return Ok(false);
         }
         if let Some(failure) = failure {
-            self.stats.stop = Stop::FailFast(failure.index);
+            self.stats.stop = Stop::FailFast(failure.record.index);
             self.stats.first_failure = Some(failure);
             return Ok(false);
         }

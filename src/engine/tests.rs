@@ -219,7 +219,10 @@ async fn fail_fast_stops_at_the_first_failure_and_cancels_the_rest() {
     pages.extend(std::iter::repeat_n(ok(1000), 5));
     let (stats, sink, fetch) = run(pages, &plan(Mode::FailFast, 4)).await;
     assert_eq!(stats.stop, Stop::FailFast(2));
-    assert_eq!(stats.first_failure.as_ref().map(|r| r.index), Some(2));
+    assert_eq!(
+        stats.first_failure.as_ref().map(|f| f.record.index),
+        Some(2)
+    );
     // Record 1 was still in flight, so the output stops before the failure.
     assert_eq!(indices(&sink), [0]);
     // Four at first, one more when record 0 finished; nothing after the failure,

@@ -111,9 +111,9 @@ impl<'a> RunEnd<'a> {
     /// The URL of the failure that stopped a fail-fast run.
     pub fn failure_target(&self) -> Option<Target<'_>> {
         self.stats
-            .first_failure_target
-            .as_deref()
-            .map(TargetBuf::view)
+            .first_failure
+            .as_ref()
+            .map(|failure| failure.target.view())
     }
 
     /// The failure that stopped a fail-fast run, if the output did not reach it.
@@ -121,6 +121,7 @@ impl<'a> RunEnd<'a> {
         self.stats
             .first_failure
             .as_ref()
+            .map(|failure| &failure.record)
             .filter(|record| record.index >= self.stats.emitted)
     }
 }
