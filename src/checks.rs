@@ -83,11 +83,6 @@ pub struct HeaderChecks {
 }
 
 impl HeaderChecks {
-    /// Whether there is anything to check.
-    pub fn is_empty(&self) -> bool {
-        self.expect.is_empty() && self.reject.is_empty()
-    }
-
     /// The first check `headers` fails, said for a person.
     pub fn verify(&self, headers: &HeaderMap) -> Result<(), String> {
         for check in &self.expect {

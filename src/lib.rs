@@ -78,13 +78,12 @@ impl<W: Write> RecordSink for Output<W> {
 /// reports on stderr. URL failures are in the returned stats, not errors; an `Err`
 /// is a usage or input error (a [`error::UsageError`] inside) or gather itself
 /// failing (the client could not be built, or the output failed).
-pub async fn run<W: Write>(settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
+pub async fn run<W: Write>(mut settings: Settings, stdout: W) -> anyhow::Result<RunStats> {
     let waiting = Arc::new(Waiting::default());
     let fetcher = Fetcher::new(&settings.fetch, settings.plan.pacer.clone())?;
     let fetcher = Arc::new(fetcher.with_waiting(Arc::clone(&waiting)));
-    let mut input = settings.input.clone();
-    input.sitemap_pages = sitemaps::read_all(&input.sitemaps, &fetcher).await?;
-    let loaded = targets::load(&input)?;
+    settings.input.sitemap_pages = sitemaps::read_all(&settings.input.sitemaps, &fetcher).await?;
+    let loaded = targets::load(&settings.input)?;
     for warning in settings.warnings.iter().chain(&loaded.warnings) {
         crate::stderr::say(&format!("gather: warning: {warning}"));
     }
