@@ -10,86 +10,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-GATHER = os.environ["GATHER"]
+import network
+from common import GATHER, HERE, RUNS, WORK, interleaved, mib, table, url_file, wrk_rate
+
 # Another build of gather to run beside this one (the `lists` workload), e.g.
 # BASELINE=/tmp/gather-main bench/compare.sh lists
 BASELINE = os.environ.get("BASELINE")
 BASE = os.environ["BASE"]  # the bench server, e.g. http://127.0.0.1:PORT
-RUNS = int(os.environ.get("RUNS", "5"))
-HERE = os.path.dirname(os.path.abspath(__file__))
-WORK = tempfile.mkdtemp(prefix="gather-bench-")
-
-
-TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
-
-
-def run(cmd):
-    """Runs cmd with output discarded; returns (seconds, peak RSS in MiB or None, exit code).
-
-    Peak RSS comes from GNU time: a child's own ru_maxrss would include this
-    Python process, which it was forked from (maxrss survives exec).
-    """
-    rss_file = os.path.join(WORK, "rss")
-    wrapped = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else cmd
-    start = time.perf_counter()
-    code = subprocess.call(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=WORK)
-    wall = time.perf_counter() - start
-    rss = None
-    if TIME:
-        with open(rss_file) as f:
-            lines = f.read().split()
-        rss = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else None
-    return wall, rss, code
-
-
-def interleaved(commands, runs=RUNS):
-    """{label: cmd} -> {label: (median seconds, median peak MiB, exit codes seen)}."""
-    samples = {label: [] for label in commands}
-    for _ in range(runs):
-        for label, cmd in commands.items():
-            samples[label].append(run(cmd))
-    def median_rss(runs_):
-        known = [s[1] for s in runs_ if s[1] is not None]
-        return statistics.median(known) if known else None
-
-    return {
-        label: (statistics.median(s[0] for s in runs_), median_rss(runs_), sorted({s[2] for s in runs_}))
-        for label, runs_ in samples.items()
-    }
-
-
-def mib(rss):
-    return "n/a" if rss is None else f"{rss:.1f} MiB"
-
-
-def url_file(name, urls):
-    path = os.path.join(WORK, name)
-    with open(path, "w") as f:
-        f.write("\n".join(urls) + "\n")
-    return path
-
-
-def wrk_rate(url, connections=64, seconds=3):
-    """Median requests per second wrk reaches on one URL."""
-    rates = []
-    for _ in range(RUNS):
-        out = subprocess.run(
-            ["wrk", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True
-        ).stdout
-        rates += [float(line.split()[1]) for line in out.splitlines() if line.startswith("Requests/sec")]
-    return statistics.median(rates)
-
-
-def table(title, rows, header):
-    print(f"\n### {title}\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(str(c) for c in row) + " |")
-    sys.stdout.flush()
 
 
 def small_pages():
@@ -129,7 +58,7 @@ def small_pages():
     if shutil.which("wrk"):
         rate = wrk_rate(f"{BASE}/small/1")
         rows.append(("wrk -c64 (one URL, keep-alive)", "–", f"{rate:,.0f}", f"gather = {gather_rate / rate:.2f}× wrk", "–"))
-    for label, (secs, rss, codes) in results.items():
+    for label, (secs, rss, codes, _) in results.items():
         rate = count / secs
         if label == "gather":
             ratio = "–"
@@ -144,7 +73,7 @@ def small_pages():
 def big_pages():
     urls = url_file("big.txt", [f"{BASE}/big/{i}" for i in range(20)])
     results = interleaved({"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]})
-    secs, rss, codes = results["gather"]
+    secs, rss, codes, _ = results["gather"]
     table(
         f"20 pages of 100 MiB each, -n 100 (median of {RUNS})",
         [("gather", f"{secs * 1000:.0f} ms", mib(rss), codes)],
@@ -163,7 +92,7 @@ def latency_bound():
         }
     )
     rows = []
-    for (label, (secs, _, codes)), (target, stall) in zip(
+    for (label, (secs, _, codes, _)), (target, stall) in zip(
         results.items(), [(ideal, None), (2.2, 2.0 + 320 / 16 * 0.1)]
     ):
         note = f"{secs / target:.2f}× ideal {target:.2f} s" if stall is None else f"target ≈ {target} s; a head-of-line stall would take {stall:.1f} s"
@@ -180,7 +109,7 @@ def single_url():
     gather_secs = results["gather URL"][0]
     rows = [
         (label, f"{secs * 1000:.1f} ms", "–" if label == "gather URL" else f"gather {secs / gather_secs:.2f}× faster")
-        for label, (secs, _, _) in results.items()
+        for label, (secs, _, _, _) in results.items()
     ]
     table("One local URL (median of 30)", rows, ["command", "wall", "ratio"])
 
@@ -190,7 +119,7 @@ def scaling():
     for count in (10_000, 100_000, 200_000, 1_000_000):
         urls = url_file(f"scale-{count}.txt", [f"{BASE}/small/{i}" for i in range(count)])
         runs = RUNS if count <= 200_000 else 1
-        secs, rss, codes = interleaved({"gather": [GATHER, "-q", "-j", "64", "-i", urls]}, runs=runs)["gather"]
+        secs, rss, codes, _ = interleaved({"gather": [GATHER, "-q", "-j", "64", "-i", urls]}, runs=runs)["gather"]
         rows.append((f"{count:,}", f"{secs:.2f} s", f"{count / secs:,.0f}", mib(rss), codes))
     table("Cost by list length (small pages, -j 64)", rows, ["URLs", "wall", "requests/s", "peak RSS", "exit"])
 
@@ -240,7 +169,7 @@ def lists():
         runs = RUNS if count <= 1_000_000 else 1
         results = interleaved(commands, runs=runs)
         base = results["gather -i FILE"][0]
-        for label, (secs, rss, codes) in results.items():
+        for label, (secs, rss, codes, _) in results.items():
             ratio = "–" if label == "gather -i FILE" else f"{secs / base:.3f}× gather -i FILE"
             rows.append((f"{count:,}", label, f"{secs:.2f} s", ratio, mib(rss), codes))
         os.remove(path)
@@ -266,4 +195,5 @@ if __name__ == "__main__":
     ]:
         if not only or name in only:
             workload()
+    network.run_all(only)
     shutil.rmtree(WORK, ignore_errors=True)

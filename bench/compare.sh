@@ -3,10 +3,13 @@
 # Python asyncio + aiohttp script (each only if installed), and two floors: a bare
 # hyper client (examples/hyper_floor.rs) and gather's own reqwest client with none
 # of gather's work around it (examples/reqwest_floor.rs), against a local server,
-# and prints Markdown tables of medians and ratios.
+# and prints Markdown tables of medians and ratios. The network workloads run
+# against examples/net_server.rs instead: TLS, HTTP/2, 50 hosts, a 40 ms round trip
+# (RTT_MS), slow responses and gzip'd pages (bench/network.py).
 #
 #   bench/compare.sh                 # every workload, 5 runs each
 #   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling lists
+#   bench/compare.sh network         # the network ones: one-host many-hosts slow gzip
 #   BASELINE=/tmp/gather-old bench/compare.sh lists   # beside another build of gather
 #
 # Peers on Debian/Ubuntu: apt-get install wrk wget2 curl time; pip install aiohttp;
@@ -15,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --quiet
-cargo build --release --quiet --example bench_server --example hyper_floor --example reqwest_floor
+cargo build --release --quiet --example bench_server --example net_server --example hyper_floor --example reqwest_floor
 
 server_out=$(mktemp)
 ./target/release/examples/bench_server > "$server_out" &
