@@ -4,7 +4,7 @@
 # hyper client (examples/hyper_floor.rs) and gather's own reqwest client with none
 # of gather's work around it (examples/reqwest_floor.rs), against a local server,
 # and prints Markdown tables of medians and ratios. The network workloads run
-# against examples/net_server.rs instead: TLS, HTTP/2, 50 hosts, a 40 ms round trip
+# against examples/net_server/ instead: TLS, HTTP/2, 50 hosts, a 40 ms round trip
 # (RTT_MS), slow responses and gzip'd pages (bench/network.py).
 #
 #   bench/compare.sh                 # every workload, 5 runs each

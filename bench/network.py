@@ -1,4 +1,4 @@
-"""Workloads that look like the internet, against examples/net_server.rs: TLS from a
+"""Workloads that look like the internet, against examples/net_server/: TLS from a
 test CA, HTTP/2 by ALPN, 50 hosts, a simulated round trip, slow responses and gzip'd
 30 KB pages.
 

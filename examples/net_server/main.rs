@@ -15,11 +15,9 @@
 //! Routes on the others: `/page/ANY` (the article; gzip'd when the client offers
 //! gzip) and `/slow/MS` (`slept MS ms`, after MS milliseconds).
 //!
-//! The RTT is added the way a path would: the kernel finishes the client's TCP
-//! handshake at once, so bytes from the client are held until one RTT after the
-//! accept (SYN, SYN-ACK) and then take RTT/2 more, like every later chunk in either
-//! direction. A new https connection thus gets its first response after 3 RTTs
-//! (TCP, TLS 1.3, the request) and each later one after 1.
+//! The RTT is added by a relay in front of each delayed host (relay.rs), the way a
+//! path would: a new https connection gets its first response after 3 RTTs (TCP,
+//! TLS 1.3, the request) and each later one after 1.
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -30,120 +28,22 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Chunks a relay direction may hold before it stops reading (about 4 MiB).
-const RELAY_QUEUE_CHUNKS: usize = 256;
-const TIMER_ROUNDING: Duration = Duration::from_micros(500);
-const RELAY_CHUNK_BYTES: usize = 16 * 1024;
+mod relay;
+
 const ARTICLE_PARAGRAPHS: usize = 52;
-const WORDS: &[&str] = &[
-    "the",
-    "of",
-    "and",
-    "a",
-    "to",
-    "in",
-    "is",
-    "was",
-    "that",
-    "for",
-    "on",
-    "with",
-    "as",
-    "by",
-    "at",
-    "from",
-    "page",
-    "server",
-    "request",
-    "connection",
-    "handshake",
-    "latency",
-    "river",
-    "morning",
-    "café",
-    "naïve",
-    "Grüße",
-    "Zoë",
-    "東京",
-    "déjà",
-    "vu",
-    "window",
-    "prefix",
-    "character",
-    "stream",
-    "certificate",
-    "round",
-    "trip",
-    "slow",
-    "fast",
-    "gzip",
-    "header",
-    "archive",
-    "notes",
-    "winter",
-    "summer",
-    "garden",
-    "harbour",
-    "lantern",
-    "market",
-    "bridge",
-    "quietly",
-    "suddenly",
-    "carefully",
-    "measured",
-    "counted",
-    "opened",
-    "closed",
-    "waited",
-    "seventeen",
-    "forty",
-    "hundred",
-    "thousand",
-    "north",
-    "south",
-    "east",
-    "west",
-    "blue",
-    "green",
-    "amber",
-    "silver",
-    "copper",
-    "paper",
-    "letter",
-    "station",
-    "platform",
-    "signal",
-    "engine",
-    "island",
-    "mountain",
-    "valley",
-    "forest",
-    "meadow",
-    "orchard",
-    "kitchen",
-    "library",
-    "museum",
-    "theatre",
-    "concert",
-    "festival",
-    "journey",
-    "voyage",
-    "compass",
-    "anchor",
-    "sail",
-    "tide",
-    "harvest",
-    "frost",
-    "thunder",
-    "whisper",
-    "echo",
-    "shadow",
-];
+/// Words for the article, drawn at random.
+const WORDS: &str = "the of and a to in is was that for on with as by at from page server request \
+    connection handshake latency river morning café naïve Grüße Zoë 東京 déjà vu window \
+    prefix character stream certificate round trip slow fast gzip header archive notes \
+    winter summer garden harbour lantern market bridge quietly suddenly carefully \
+    measured counted opened closed waited seventeen forty hundred thousand north south \
+    east west blue green amber silver copper paper letter station platform signal engine \
+    island mountain valley forest meadow orchard kitchen library museum theatre concert \
+    festival journey voyage compass anchor sail tide harvest frost thunder whisper echo \
+    shadow";
 
 #[derive(Default)]
 struct Counters {
@@ -188,11 +88,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async move {
         let mut tls = Vec::new();
         for _ in 0..hosts {
-            tls.push(listen(Kind::Delayed, rtt, Some(acceptor.clone())).await?);
+            let host = listen(Kind::Delayed, Some(acceptor.clone())).await?;
+            tls.push(relay::start(host, rtt)?);
         }
-        let direct = listen(Kind::Direct, rtt, Some(acceptor.clone())).await?;
-        let plain = listen(Kind::Plain, rtt, None).await?;
-        let control = listen(Kind::Control, rtt, None).await?;
+        let direct = listen(Kind::Direct, Some(acceptor.clone())).await?;
+        let plain = listen(Kind::Plain, None).await?;
+        let control = listen(Kind::Control, None).await?;
         let quoted: Vec<String> = tls.iter().map(|a| format!("\"https://{a}\"")).collect();
         println!(
             "{{\"tls\": [{}], \"direct\": \"https://{direct}\", \"plain\": \"http://{plain}\", \"control\": \"http://{control}\", \"rtt_ms\": {}}}",
@@ -205,11 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
 }
 
-async fn listen(
-    kind: Kind,
-    rtt: Duration,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) -> std::io::Result<SocketAddr> {
+async fn listen(kind: Kind, tls: Option<tokio_rustls::TlsAcceptor>) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -217,30 +114,18 @@ async fn listen(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let accepted = Instant::now();
             let _ = stream.set_nodelay(true);
             if kind != Kind::Control {
                 counters().connections.fetch_add(1, Ordering::Relaxed);
             }
             let tls = tls.clone();
-            tokio::spawn(async move {
-                if kind == Kind::Delayed && !rtt.is_zero() {
-                    let (near, far) = tokio::io::duplex(4 * RELAY_CHUNK_BYTES);
-                    tokio::spawn(relay(stream, far, accepted, rtt));
-                    accept(near, tls, kind).await;
-                } else {
-                    accept(stream, tls, kind).await;
-                }
-            });
+            tokio::spawn(accept(stream, tls, kind));
         }
     });
     Ok(addr)
 }
 
-async fn accept<S>(stream: S, tls: Option<tokio_rustls::TlsAcceptor>, kind: Kind)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+async fn accept(stream: TcpStream, tls: Option<tokio_rustls::TlsAcceptor>, kind: Kind) {
     let used = Arc::new(std::sync::atomic::AtomicBool::new(false));
     match tls {
         Some(acceptor) => {
@@ -252,55 +137,6 @@ where
         }
         None => serve(hyper_util::rt::TokioIo::new(stream), kind, used).await,
     }
-}
-
-/// Carries bytes both ways between the client and the server, each chunk RTT/2
-/// late, and the client's not before one RTT after the accept.
-async fn relay<S>(client: TcpStream, server: S, accepted: Instant, rtt: Duration)
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (client_read, client_write) = client.into_split();
-    let (server_read, server_write) = tokio::io::split(server);
-    tokio::join!(
-        delayed_copy(client_read, server_write, rtt / 2, accepted + rtt),
-        delayed_copy(server_read, client_write, rtt / 2, accepted),
-    );
-}
-
-async fn delayed_copy(
-    mut from: impl AsyncRead + Unpin,
-    mut to: impl AsyncWrite + Unpin,
-    delay: Duration,
-    not_sent_before: Instant,
-) {
-    let (queue, mut due) = mpsc::channel::<(Instant, Option<Bytes>)>(RELAY_QUEUE_CHUNKS);
-    let reading = async move {
-        let mut buf = vec![0u8; RELAY_CHUNK_BYTES];
-        loop {
-            let read = from.read(&mut buf).await.unwrap_or(0);
-            let sent = Instant::now().max(not_sent_before);
-            let chunk = (read > 0).then(|| Bytes::copy_from_slice(&buf[..read]));
-            if queue.send((sent + delay, chunk)).await.is_err() || read == 0 {
-                return;
-            }
-        }
-    };
-    let writing = async move {
-        while let Some((at, chunk)) = due.recv().await {
-            // The timer wakes on the millisecond after `at`, about half a
-            // millisecond late on average; aim that much early.
-            tokio::time::sleep_until(at - TIMER_ROUNDING).await;
-            let Some(chunk) = chunk else {
-                let _ = to.shutdown().await;
-                return;
-            };
-            if to.write_all(&chunk).await.is_err() {
-                return;
-            }
-        }
-    };
-    tokio::join!(reading, writing);
 }
 
 async fn serve<I>(io: I, kind: Kind, used: Arc<std::sync::atomic::AtomicBool>)
@@ -392,7 +228,11 @@ async fn route<B>(request: &hyper::Request<B>) -> hyper::Response<Full<Bytes>> {
         }
         ["slow", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+            // Even a zero sleep waits for the timer's next millisecond tick, which
+            // would lengthen the round trip bench/network.py measures with /slow/0.
+            if ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
             hyper::Response::new(Full::new(Bytes::from(format!("slept {ms} ms"))))
         }
         _ => {
@@ -464,12 +304,13 @@ fn article() -> (Bytes, Bytes) {
                      <a href=\"/about\">About</a></nav>\n<article><h1>Field notes</h1>\n";
             // Words drawn at random, so the page compresses about as well as prose
             // does (30 KB to 10 KB), not as well as one sentence repeated.
+            let words: Vec<&str> = WORDS.split_whitespace().collect();
             let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
             let mut next_word = move || {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                WORDS[(state % WORDS.len() as u64) as usize]
+                words[(state % words.len() as u64) as usize]
             };
             for i in 0..ARTICLE_PARAGRAPHS {
                 html += &format!("<p id=\"p{i}\">");
