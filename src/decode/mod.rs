@@ -3,6 +3,7 @@
 //! N characters, looking on for the text checks ([`crate::checks`]) and the
 //! page's title ([`title`]) where asked.
 
+mod prescan;
 pub mod sniff;
 pub mod title;
 
