@@ -114,7 +114,7 @@ def workload(server, name, title, urls, ideals, window_ms):
     for label, cmd in tools.items():
         server.control("/reset")
         run(cmd)
-        wire[label] = server.control(f"/stats?window_ms={window_ms or 1}")
+        wire[label] = server.control(f"/stats?window_ms={round(window_ms or 1)}")
     timed = interleaved(tools)
     gather = timed["gather"].wall
     rows = []

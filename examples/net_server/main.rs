@@ -61,11 +61,10 @@ fn counters() -> &'static Counters {
     COUNTERS.get_or_init(Counters::default)
 }
 
+/// What a listener serves: the pages, counted, or the counters themselves.
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
-    Delayed,
-    Direct,
-    Plain,
+    Pages,
     Control,
 }
 
@@ -88,11 +87,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async move {
         let mut tls = Vec::new();
         for _ in 0..hosts {
-            let host = listen(Kind::Delayed, Some(acceptor.clone())).await?;
+            let host = listen(Kind::Pages, Some(acceptor.clone())).await?;
             tls.push(relay::start(host, rtt)?);
         }
-        let direct = listen(Kind::Direct, Some(acceptor.clone())).await?;
-        let plain = listen(Kind::Plain, None).await?;
+        let direct = listen(Kind::Pages, Some(acceptor.clone())).await?;
+        let plain = listen(Kind::Pages, None).await?;
         let control = listen(Kind::Control, None).await?;
         let quoted: Vec<String> = tls.iter().map(|a| format!("\"https://{a}\"")).collect();
         println!(
@@ -115,7 +114,7 @@ async fn listen(kind: Kind, tls: Option<tokio_rustls::TlsAcceptor>) -> std::io::
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            if kind != Kind::Control {
+            if kind == Kind::Pages {
                 counters().connections.fetch_add(1, Ordering::Relaxed);
             }
             let tls = tls.clone();
