@@ -19,7 +19,7 @@ TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
 Timing = collections.namedtuple("Timing", "wall rss codes cpu")
 
 
-def run(cmd, env=None):
+def run(cmd):
     """Runs cmd with output discarded; returns (seconds, peak RSS in MiB, exit code, CPU seconds).
 
     Peak RSS and CPU (user + system) come from GNU time: a child's own ru_maxrss
@@ -28,10 +28,7 @@ def run(cmd, env=None):
     usage_file = os.path.join(WORK, "usage")
     wrapped = [TIME, "-f", "%M %U %S", "-o", usage_file, *cmd] if TIME else cmd
     start = time.perf_counter()
-    code = subprocess.call(
-        wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=WORK,
-        env=None if env is None else {**os.environ, **env},
-    )
+    code = subprocess.call(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=WORK)
     wall = time.perf_counter() - start
     rss = cpu = None
     if TIME:
@@ -49,12 +46,12 @@ def median_known(values):
     return statistics.median(known) if known else None
 
 
-def interleaved(commands, runs=RUNS, env=None):
+def interleaved(commands, runs=RUNS):
     """{label: cmd} -> {label: Timing}, running the commands in turn, `runs` rounds."""
     samples = {label: [] for label in commands}
     for _ in range(runs):
         for label, cmd in commands.items():
-            samples[label].append(run(cmd, env))
+            samples[label].append(run(cmd))
     return {
         label: Timing(
             statistics.median(s[0] for s in runs_),

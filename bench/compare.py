@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Side-by-side benchmark of gather and its peers against one local server.
+"""Side-by-side benchmark of gather and its peers against a local server (the
+network workloads, against examples/net_server/, are in network.py).
 
-Run through bench/compare.sh, which builds gather and the server. Every workload
+Run through bench/compare.sh, which builds gather and the servers. Every workload
 runs each tool RUNS times, interleaved (tool A, tool B, tool A, ...) so that the
 machine's noise falls on all of them alike, and reports medians and ratios.
 """
