@@ -25,7 +25,10 @@ pub fn start(server: SocketAddr, rtt: Duration) -> std::io::Result<SocketAddr> {
     thread::spawn(move || {
         for client in listener.incoming() {
             let accepted = Instant::now();
-            let (Ok(client), Ok(upstream)) = (client, TcpStream::connect(server)) else {
+            let Ok(client) = client else {
+                continue;
+            };
+            let Ok(upstream) = TcpStream::connect(server) else {
                 continue;
             };
             let _ = client.set_nodelay(true);
