@@ -313,16 +313,27 @@ mod tests {
     fn a_title_is_read_past_the_prefix_only_for_html() {
         let html = Declared::new(Some(b"text/html"), None);
         let body = b"<!doctype html><head><meta charset=utf-8><title>Welcome &amp; hello</title>";
-        // Undeclared HTML shorter than 1,024 bytes is decided when the body ends.
-        let mut decoder = PrefixDecoder::new(html, 3).with_title(true);
+        // Undeclared HTML is decided once its <meta> is whole (the first 40 bytes
+        // end inside it), and done once its title has been read.
+        let mut decoder = PrefixDecoder::new(html.clone(), 3).with_title(true);
         assert!(!decoder.feed(&body[..40]));
-        assert!(!decoder.feed(&body[40..]));
+        assert!(decoder.feed(&body[40..]));
         let decoded = decoder.finish(true);
         assert_eq!(
             (decoded.text.as_str(), decoded.title.as_deref()),
             ("<!d", Some("Welcome & hello"))
         );
         assert_eq!(decoded.source, Some(CharsetSource::Meta));
+        // Without a <meta>, one shorter than 1,024 bytes is decided when it ends.
+        let bare = b"<!doctype html><title>Welcome</title><p>hello";
+        let mut decoder = PrefixDecoder::new(html, 3).with_title(true);
+        assert!(!decoder.feed(bare));
+        let decoded = decoder.finish(true);
+        assert_eq!(
+            (decoded.text.as_str(), decoded.title.as_deref()),
+            ("<!d", Some("Welcome"))
+        );
+        assert_eq!(decoded.source, Some(CharsetSource::Detected));
         // Declared HTML is done as soon as its title has been read.
         let utf8_html = Declared::new(Some(b"text/html; charset=utf-8"), None);
         let mut decoder = PrefixDecoder::new(utf8_html, 3).with_title(true);

@@ -196,8 +196,51 @@ fn starts_with_ci(bytes: &[u8], prefix: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use encoding_rs::{EUC_JP, ISO_8859_2, SHIFT_JIS, WINDOWS_1251};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces of markup that make declarations, cut them short, or hide them.
+    const PIECES: [&str; 20] = [
+        "<meta",
+        " charset=",
+        "charset=\"",
+        "iso-8859-1",
+        "5",
+        "koi8-r",
+        "\"",
+        "'",
+        ">",
+        " ",
+        "/",
+        "<!--",
+        "-->",
+        "--",
+        "<p title=",
+        "<!x",
+        "</a",
+        " http-equiv=content-type",
+        " content='text/html;charset=euc-jp'",
+        "é",
+    ];
+
+    proptest! {
+        /// The decoder decides as soon as the prescan finds a declaration in the bytes
+        /// so far; that is only sound if no later byte could change what it found.
+        #[test]
+        fn a_declaration_found_in_fewer_bytes_is_the_one_all_of_them_give(
+            pieces in proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..30),
+        ) {
+            let bytes = pieces.concat().into_bytes();
+            let whole = prescan(&bytes);
+            for end in 0..bytes.len() {
+                if let Some(early) = prescan(&bytes[..end]) {
+                    prop_assert_eq!(Some(early), whole, "after {} of {:?}", end, pieces);
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_prescan_finds_meta_charsets_as_the_standard_does() {

@@ -110,7 +110,8 @@ pub fn may_be_bom(bytes: &[u8]) -> bool {
 }
 
 /// Decides the encoding from the bytes seen so far, or `None` if more are needed:
-/// the prescan wants 1,024 bytes (or the whole body, when `ended`).
+/// without a `<meta>` declaration in them, the prescan wants 1,024 bytes (or the
+/// whole body, when `ended`).
 pub fn decide(
     declared: &Declared,
     bytes: &[u8],
@@ -128,13 +129,16 @@ pub fn decide(
     if !declared.is_text() {
         return Some((UTF_8, CharsetSource::Default));
     }
-    if bytes.len() < PRESCAN_BYTES && !ended {
-        return None;
-    }
     if declared.is_html() {
+        // Found in fewer than 1,024 bytes, a declaration is the one all 1,024 give:
+        // the prescan stops at the first complete one, and a tag, attribute or
+        // comment cut off by the end of the bytes ends it with nothing found.
         if let Some(encoding) = super::prescan::prescan(&bytes[..bytes.len().min(PRESCAN_BYTES)]) {
             return Some((encoding, CharsetSource::Meta));
         }
+    }
+    if bytes.len() < PRESCAN_BYTES && !ended {
+        return None;
     }
     // The guess needs bytes that are not ASCII (or ISO-2022-JP's escapes) to go
     // on: it looks at a fixed window from the first of them, so that how the body
@@ -318,8 +322,26 @@ mod tests {
         );
         assert_eq!(
             decide(&bare, &body[3..], false),
-            None,
-            "the prescan waits for 1,024 bytes"
+            Some((SHIFT_JIS, CharsetSource::Meta)),
+            "a whole <meta> needs no more bytes"
+        );
+        for unfinished in [
+            &b"<p>caf\xc3\xa9"[..],
+            b"<meta charset=iso-8859-1",
+            b"<meta charset=\"koi8-r\"",
+            b"<!-- <meta charset=koi8-r> -",
+            b"<p title='<meta charset=koi8-r>",
+        ] {
+            assert_eq!(
+                decide(&bare, unfinished, false),
+                None,
+                "the prescan waits for 1,024 bytes: {}",
+                String::from_utf8_lossy(unfinished)
+            );
+        }
+        assert_eq!(
+            decide(&bare, b"<meta charset=iso-8859-15>", false),
+            Some((encoding_rs::ISO_8859_15, CharsetSource::Meta))
         );
         let plain = Declared::new(Some(b"text/plain"), None);
         assert_ne!(
