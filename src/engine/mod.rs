@@ -147,7 +147,10 @@ pub async fn fetch_all<F: Fetch>(
                     origin_recurs,
                     ..entry.view()
                 };
-                let fetch = fetcher.fetch(index, &target);
+                // Boxed so the task itself stays small: tokio copies a task's whole
+                // future when it spawns it and its whole stage when it hands back the
+                // record, and an unboxed fetch is kilobytes.
+                let fetch = Box::pin(fetcher.fetch(index, &target));
                 match probe {
                     Some((listener, key)) => connected::scope(listener, key, fetch).await,
                     None => fetch.await,
