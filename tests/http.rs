@@ -338,11 +338,11 @@ fn every_coding_offered_is_undone_and_the_offer_can_be_changed() {
     assert_eq!(records[0]["text"], "");
 }
 
-#[test]
-fn the_rest_of_a_compressed_body_is_read_so_its_connection_serves_the_next_url() {
-    // Each answer's second half comes 20 ms after its first: gather has its
-    // prefix by then, and the connection is free again only once the rest is read.
-    let s = raw::in_two_parts(raw::gzip_page(), "gzip", Duration::from_millis(20));
+/// Each answer's second half comes 20 ms after its first: gather has its prefix
+/// by then, and the connection is free again only once the rest is read, so
+/// three URLs one at a time take one connection only if gather reads it.
+fn the_rest_is_read_before_the_next_url(body: Vec<u8>, coding: &'static str) {
+    let s = raw::in_two_parts(body, coding, Duration::from_millis(20));
     let urls: Vec<String> = (0..3).map(|i| s.url(&format!("/{i}"))).collect();
     let mut args = vec!["-j", "1", "-n", "10"];
     args.extend(urls.iter().map(String::as_str));
@@ -350,6 +350,16 @@ fn the_rest_of_a_compressed_body_is_read_so_its_connection_serves_the_next_url()
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(records[2]["text"], "line 0\nlin");
     assert_eq!(s.connections(), 1);
+}
+
+#[test]
+fn the_rest_of_a_compressed_body_is_read_so_its_connection_serves_the_next_url() {
+    the_rest_is_read_before_the_next_url(raw::gzip_page(), "gzip");
+}
+
+#[test]
+fn the_rest_of_a_plain_body_is_read_so_its_connection_serves_the_next_url() {
+    the_rest_is_read_before_the_next_url(raw::lines_page(), "identity");
 }
 
 #[test]

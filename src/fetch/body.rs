@@ -111,6 +111,10 @@ impl Body {
     /// pool; a compressed one is read as it came, not inflated.
     pub(super) async fn drain(self) {
         match self {
+            // Received whole (the length reqwest gives is what is left of the
+            // body, its size hint): the connection is already free, and a stream
+            // and a timer to learn that cost more than a small page's decoding.
+            Body::Plain(response) if response.content_length() == Some(0) => {}
             Body::Plain(response) => drain(response).await,
             Body::Coded {
                 inflater,

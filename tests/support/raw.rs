@@ -202,13 +202,20 @@ pub fn bomb(encoding: &'static str) -> TestServer {
     })
 }
 
-/// A page of numbered lines, gzipped: it does not compress to nothing, so half of
-/// it stops mid-stream.
+/// 2,000 numbered lines, "line 0" to "line 1999".
+pub fn lines_page() -> Vec<u8> {
+    (0..2000)
+        .map(|i| format!("line {i}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// [`lines_page`], gzipped: it does not compress to nothing, so half of it stops
+/// mid-stream.
 pub fn gzip_page() -> Vec<u8> {
     use std::io::Write;
-    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gzip.write_all(text.as_bytes()).expect("gzip");
+    gzip.write_all(&lines_page()).expect("gzip");
     gzip.finish().expect("gzip")
 }
 
