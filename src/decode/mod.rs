@@ -102,6 +102,11 @@ impl PrefixDecoder {
             return true;
         }
         if self.decoder.is_none() {
+            // Most bodies decide in their first chunk: decode it where it lies.
+            if self.held.is_empty() && self.decide_on(bytes, false) {
+                self.feed_decoded(bytes);
+                return self.is_done();
+            }
             self.held.extend_from_slice(bytes);
             if !self.decide(false) {
                 return false;
@@ -149,7 +154,15 @@ impl PrefixDecoder {
 
     /// Decides the encoding from the held bytes if it can; true once decided.
     fn decide(&mut self, ended: bool) -> bool {
-        let Some((encoding, source)) = sniff::decide(&self.declared, &self.held, ended) else {
+        let held = std::mem::take(&mut self.held);
+        let decided = self.decide_on(&held, ended);
+        self.held = held;
+        decided
+    }
+
+    /// Decides the encoding from `bytes`, the body's first, if it can; true once decided.
+    fn decide_on(&mut self, bytes: &[u8], ended: bool) -> bool {
+        let Some((encoding, source)) = sniff::decide(&self.declared, bytes, ended) else {
             return false;
         };
         // A BOM decided the encoding, or there is none: either way it is not text.

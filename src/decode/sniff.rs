@@ -197,11 +197,11 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
     if !is_token(kind) || !is_token(subtype) {
         return None;
     }
-    let essence = format!(
-        "{}/{}",
-        kind.to_ascii_lowercase(),
-        subtype.to_ascii_lowercase()
-    );
+    let mut essence = String::with_capacity(kind.len() + 1 + subtype.len());
+    essence.push_str(kind);
+    essence.push('/');
+    essence.push_str(subtype);
+    essence.make_ascii_lowercase();
     let mut charset = None;
     while let Some(after) = rest.strip_prefix(';') {
         rest = after.trim_start_matches(is_http_whitespace);

@@ -100,8 +100,27 @@ impl TitleScanner {
 /// [`TITLE_MAX_CHARS`] characters.
 fn clean(raw: &str) -> String {
     let decoded = html_escape::decode_html_entities(raw);
-    let words: Vec<&str> = decoded.split_whitespace().collect();
-    words.join(" ").chars().take(TITLE_MAX_CHARS).collect()
+    let mut title = String::with_capacity(decoded.len().min(TITLE_MAX_CHARS * 4));
+    let mut room = TITLE_MAX_CHARS;
+    for word in decoded.split_whitespace() {
+        if !title.is_empty() {
+            if room == 0 {
+                break;
+            }
+            title.push(' ');
+            room -= 1;
+        }
+        let fits = word
+            .char_indices()
+            .nth(room)
+            .map_or(word.len(), |(at, _)| at);
+        title.push_str(&word[..fits]);
+        room -= word[..fits].chars().count();
+        if fits < word.len() {
+            break;
+        }
+    }
+    title
 }
 
 fn find(bytes: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -155,6 +174,18 @@ mod tests {
         assert_eq!(title_in_pieces("plain text, no markup", 3), None);
         assert_eq!(title_in_pieces("<title>never closed", 4), None);
         assert_eq!(title_in_pieces("<title></title>", 4).as_deref(), Some(""));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_title_is_its_words_joined_by_one_space_and_cut(
+            raw in "([a-zé&;<> \t\n\u{a0}\u{3000}]{0,12}){0,60}",
+        ) {
+            let decoded = html_escape::decode_html_entities(&raw);
+            let words: Vec<&str> = decoded.split_whitespace().collect();
+            let expected: String = words.join(" ").chars().take(TITLE_MAX_CHARS).collect();
+            proptest::prop_assert_eq!(clean(&raw), expected);
+        }
     }
 
     #[test]
