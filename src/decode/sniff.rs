@@ -169,18 +169,14 @@ fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
 /// The last label of a host name, if it is a plain lower-case ASCII word (not an
 /// IP address), as chardetng wants it.
 fn tld_of(host: &str) -> Option<String> {
-    let label = host
-        .trim_end_matches('.')
-        .rsplit('.')
-        .next()?
-        .to_ascii_lowercase();
+    let label = host.trim_end_matches('.').rsplit('.').next()?;
     let plain = !label.is_empty()
         && label
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !label.bytes().all(|b| b.is_ascii_digit())
         && !host.contains(':');
-    plain.then_some(label)
+    plain.then(|| label.to_ascii_lowercase())
 }
 
 /// The WHATWG MIME type parser, as far as the essence and the first `charset`
@@ -206,7 +202,7 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
     while let Some(after) = rest.strip_prefix(';') {
         rest = after.trim_start_matches(is_http_whitespace);
         let name_end = rest.find([';', '=']).unwrap_or(rest.len());
-        let name = rest[..name_end].to_ascii_lowercase();
+        let wanted = charset.is_none() && rest[..name_end].eq_ignore_ascii_case("charset");
         rest = &rest[name_end..];
         let Some(after_equals) = rest.strip_prefix('=') else {
             continue;
@@ -220,14 +216,14 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
             quoted
         } else {
             let end = rest.find(';').unwrap_or(rest.len());
-            let value = rest[..end].trim_end_matches(is_http_whitespace).to_string();
+            let value = rest[..end].trim_end_matches(is_http_whitespace);
             rest = &rest[end..];
-            if value.is_empty() {
+            if value.is_empty() || !wanted {
                 continue;
             }
-            value
+            value.to_string()
         };
-        if name == "charset" && charset.is_none() {
+        if wanted {
             charset = Some(parameter_value);
         }
     }
@@ -300,6 +296,8 @@ mod tests {
         assert_eq!(charset("text/html; charset=foo"), None);
         assert_eq!(charset("charset=utf-8"), None, "not a MIME type");
         assert_eq!(charset("text/html; charset="), None);
+        assert_eq!(charset("text/html; CharSet=latin1"), Some(WINDOWS_1252));
+        assert_eq!(charset("text/html; charset=; charset=utf-8"), Some(UTF_8));
         let declared = Declared::new(Some(b"Text/HTML ; charset=x-sjis"), Some("www.example.jp"));
         assert_eq!(declared.essence.as_deref(), Some("text/html"));
         assert_eq!(declared.charset, Some(SHIFT_JIS));
