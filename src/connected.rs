@@ -38,8 +38,8 @@ mod tests {
 
     #[test]
     fn the_scope_holds_its_request_once() {
-        // Every task the engine spawns for a new origin is this future; tokio
-        // copies a task's whole future when it spawns it.
+        // The engine's task for each URL holds this future, and tokio copies a
+        // task's whole future when it spawns it.
         async fn request() -> u8 {
             let held = [1u8; 4096];
             tokio::task::yield_now().await;

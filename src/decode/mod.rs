@@ -101,12 +101,14 @@ impl PrefixDecoder {
         if self.is_done() {
             return true;
         }
-        if self.decoder.is_none() {
+        if self.decoder.is_none() && self.held.is_empty() {
             // Most bodies decide in their first chunk: decode it where it lies.
-            if self.held.is_empty() && self.decide_on(bytes, false) {
-                self.feed_decoded(bytes);
-                return self.is_done();
+            if !self.decide_on(bytes, false) {
+                self.held.extend_from_slice(bytes);
+                return false;
             }
+            self.feed_decoded(bytes);
+        } else if self.decoder.is_none() {
             self.held.extend_from_slice(bytes);
             if !self.decide(false) {
                 return false;
