@@ -44,6 +44,8 @@ async fn fetch_all(urls: Vec<reqwest::Url>, jobs: usize, bytes: usize) -> Floor 
         resolve: &[],
         family: None,
         time_connections: false,
+        // As gather's client for plain http, which loads no root certificates.
+        tls: urls.iter().any(|url| url.scheme() == "https"),
     })?;
     let mut in_flight = JoinSet::new();
     let mut urls = urls.into_iter();

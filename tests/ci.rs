@@ -545,6 +545,39 @@ fn insecure_accepts_a_self_signed_certificate_with_a_warning() {
     );
 }
 
+#[test]
+fn plain_http_needs_no_system_certificates_and_https_says_what_is_missing() {
+    // A slim container with no CA bundle: its http URLs are still checked, and an
+    // https one fails on its own record, saying what is missing.
+    let s = routes::http_and_https(Cert::Valid, |_| Reply::text("page\n"));
+    let run = gather()
+        .env("SSL_CERT_FILE", "/nonexistent/ca-bundle.pem")
+        .env("SSL_CERT_DIR", "/nonexistent")
+        .args([
+            "-k",
+            "--format",
+            "jsonl",
+            &s.url("/plain"),
+            &s.https_url("/secure"),
+        ])
+        .run();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let records = run.records();
+    assert_eq!(records[0]["text"], "page\n", "{}", run.stderr);
+    assert_eq!(records[1]["error_kind"], "tls");
+    let error = records[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("CA certificates"), "{error}");
+    assert!(error.contains("--cacert"), "{error}");
+    // With the CA given, the https URL is fetched as well.
+    let ca = routes::test_ca();
+    let given = gather()
+        .env("SSL_CERT_FILE", "/nonexistent/ca-bundle.pem")
+        .env("SSL_CERT_DIR", "/nonexistent")
+        .args(["--cacert", &ca, &s.https_url("/secure")])
+        .run();
+    assert_eq!(given.code, Some(0), "{}", given.stderr);
+}
+
 /// Requests in flight per host: (now, the most at once).
 type Peaks = Arc<Mutex<HashMap<String, (usize, usize)>>>;
 

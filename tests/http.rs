@@ -476,6 +476,24 @@ fn proxies_from_the_environment_are_checked_and_named() {
 }
 
 #[test]
+fn an_https_proxy_carries_plain_http_urls() {
+    // The proxy speaks TLS even for an http URL, so the client for plain http
+    // needs TLS (and --cacert) too. The target's name resolves nowhere: only the
+    // proxy can answer.
+    let proxy = routes::http_and_https(Cert::Valid, |seen| {
+        Reply::text(&format!("proxied {}", seen.target))
+    });
+    let ca = test_ca();
+    let target = "http://target.gather.example/page";
+    let (code, records, stderr) = run_with_env(
+        &["--cacert", &ca, target],
+        &[("HTTP_PROXY", &proxy.https_url(""))],
+    );
+    assert_eq!(code, Some(0), "{stderr} {records:?}");
+    assert_eq!(records[0]["text"], "proxied /page");
+}
+
+#[test]
 fn socks5_proxies_from_the_environment_work() {
     let s = routes::http(|_| Reply::text("through socks"));
     let target_port = s.port();

@@ -1,8 +1,9 @@
-//! The HTTP clients: one reqwest `Client` for the whole run (and one for https
-//! when only https needs its new connections noted), with rustls on the ring
-//! provider, proxies from the environment, `--resolve` overrides, a client
-//! certificate, and a resolver whose failures are typed so that DNS errors are
-//! told apart from connect errors (and which keeps to `-4` or `-6`).
+//! The HTTP clients: one reqwest `Client` for plain http, which speaks no TLS and
+//! so loads no root certificates, and one for https, built at the first https
+//! URL; rustls on the ring provider, proxies from the environment, `--resolve`
+//! overrides, a client certificate, and a resolver whose failures are typed so
+//! that DNS errors are told apart from connect errors (and which keeps to `-4`
+//! or `-6`).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -19,6 +20,7 @@ use super::proxy::ProxySettings;
 use super::timing::{self, TimeConnects};
 use super::{FetchSettings, Fetcher};
 use crate::error::UsageError;
+use crate::record::Failure;
 
 /// The most header lines a response may have; curl accepts this many, and
 /// hyper's default of 100 refuses real sites behind several CDN layers.
@@ -47,6 +49,10 @@ pub struct ClientSettings<'a> {
     /// per request (about 7,000 instructions), so it is on only where a format
     /// shows the time, or for https while new origins are probed.
     pub time_connections: bool,
+    /// Speak TLS: to https origins, and to an https proxy. Without it the client
+    /// trusts no certificate, and building it loads none of the system's (a few
+    /// milliseconds, and an error where there are none).
+    pub tls: bool,
 }
 
 /// An address family `-4` or `-6` keeps to.
@@ -74,6 +80,13 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
     // reqwest is built without a bundled crypto provider; ring builds fastest.
     // An error only means a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // Read whether or not this client speaks TLS: a bad file is a usage error
+    // before anything is sent, not a failure at the first https URL.
+    let identity = settings
+        .identity
+        .map(|(cert, key)| read_identity(cert, key))
+        .transpose()?;
+    let cacert = settings.cacert.map(read_certificates).transpose()?;
     let mut builder = Client::builder()
         .redirect(redirect::Policy::none())
         .retry(reqwest::retry::never())
@@ -84,8 +97,6 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
         .dns_resolver(Arc::new(Resolver {
             family: settings.family,
         }))
-        .tls_info(true)
-        .tls_danger_accept_invalid_certs(settings.insecure)
         .no_proxy();
     // Binding to the family's unspecified address keeps even IP-literal URLs to it.
     match settings.family {
@@ -99,18 +110,35 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
     for (host, addrs) in settings.resolve {
         builder = builder.resolve_to_addrs(host, addrs);
     }
-    if let Some((cert, key)) = settings.identity {
-        builder = builder.identity(read_identity(cert, key)?);
-    }
     for proxy in settings.proxies.reqwest_proxies()? {
         builder = builder.proxy(proxy);
     }
-    if let Some(path) = settings.cacert {
-        for certificate in read_certificates(path)? {
-            builder = builder.add_root_certificate(certificate);
-        }
+    if !settings.tls {
+        return builder
+            .tls_backend_preconfigured(trusting_nothing()?)
+            .build()
+            .context("could not set up the HTTP client");
+    }
+    builder = builder
+        .tls_info(true)
+        .tls_danger_accept_invalid_certs(settings.insecure);
+    if let Some(identity) = identity {
+        builder = builder.identity(identity);
+    }
+    for certificate in cacert.into_iter().flatten() {
+        builder = builder.add_root_certificate(certificate);
     }
     builder.build().context("could not set up the HTTP client")
+}
+
+/// A TLS configuration for a client that only speaks plain http: it trusts no
+/// certificate, so a TLS peer it ever met would fail, never pass unchecked.
+fn trusting_nothing() -> anyhow::Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth())
 }
 
 /// The CA certificates in a PEM file; a file that holds none is a usage error.
@@ -234,10 +262,12 @@ impl Resolve for Resolver {
     }
 }
 
-/// How to build a client for `config`, timing (and noting) new connections or not.
+/// How to build a client for `config`, timing (and noting) new connections or
+/// not, speaking TLS or not.
 pub(super) fn client_settings(
     config: &FetchSettings,
     time_connections: bool,
+    tls: bool,
 ) -> ClientSettings<'_> {
     ClientSettings {
         idle_per_host: config.idle_per_host,
@@ -252,32 +282,34 @@ pub(super) fn client_settings(
         resolve: &config.resolve,
         family: config.family,
         time_connections,
+        tls,
     }
 }
 
 impl Fetcher {
-    /// The client for `url`: the https one, or the plain one.
-    pub(super) fn client_for(&self, url: &url::Url) -> &Client {
+    /// The client for `url`: the https one, or the plain one. The https one is
+    /// built at the first https URL; if it cannot be, each https URL fails.
+    pub(super) fn client_for(&self, url: &url::Url) -> Result<&Client, Failure> {
         match url.scheme() {
-            "https" => self.https_client(),
-            _ => &self.client,
+            "https" => self
+                .https_client
+                .get_or_init(|| {
+                    let config = &self.https_settings;
+                    let timed = config.time_connections || config.notice_https_connections;
+                    build(&client_settings(config, timed, true)).map_err(|err| tls_unusable(&err))
+                })
+                .as_ref()
+                .map_err(|why| Failure::Tls(why.clone())),
+            _ => Ok(&self.client),
         }
     }
+}
 
-    /// The client for https URLs.
-    fn https_client(&self) -> &Client {
-        self.https_client.get_or_init(|| {
-            let built = self
-                .https_settings
-                .as_ref()
-                .map(|config| build(&client_settings(config, true)));
-            // The same settings built the plain client already; should this one
-            // fail anyway, https goes without the note, and new origins wait for
-            // their first request to finish instead of its connection.
-            match built {
-                Some(Ok(client)) => client,
-                _ => self.client.clone(),
-            }
-        })
-    }
+/// Why https cannot be set up, for every https URL's record.
+fn tls_unusable(err: &anyhow::Error) -> String {
+    format!(
+        "could not set up TLS: {}; install the system's CA certificates, name a \
+         bundle with SSL_CERT_FILE or SSL_CERT_DIR, or give --cacert FILE",
+        err.root_cause()
+    )
 }

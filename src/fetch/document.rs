@@ -25,7 +25,9 @@ impl Fetcher {
     async fn read_document(&self, url: &Url, max_bytes: u64) -> Result<Vec<u8>, String> {
         let mut url = url.clone();
         for _ in 0..=DOCUMENT_MAX_REDIRECTS {
-            let client = self.client_for(&url);
+            let client = self
+                .client_for(&url)
+                .map_err(|failure| failure.to_string())?;
             let request = client.get(url.clone()).headers(self.headers.clone());
             let response = request.send().await.map_err(|err| {
                 let scene = Scene {

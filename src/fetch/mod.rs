@@ -88,11 +88,12 @@ pub struct FetchSettings {
 /// Fetches URLs with one shared client and one set of rules.
 pub struct Fetcher {
     client: Client,
-    /// The client for https: `client` itself, or one that notes new connections
-    /// (the note costs every request it serves, so plain http goes without it),
-    /// built at the first https request from `https_settings`.
-    https_client: OnceLock<Client>,
-    https_settings: Option<FetchSettings>,
+    /// The client for https, built at the first https request from
+    /// `https_settings` (loading the system's root certificates then), or why it
+    /// could not be. It notes new connections where origins are probed (the note
+    /// costs every request it serves, so plain http goes without it).
+    https_client: OnceLock<Result<Client, String>>,
+    https_settings: FetchSettings,
     rules: Rules,
     /// The request headers of `rules`, built once.
     headers: HeaderMap,
@@ -141,18 +142,20 @@ impl Fetcher {
     /// Builds the client and the headers every request carries. Retries take
     /// their start from `pacer` when `--rate` is set.
     pub fn new(config: &FetchSettings, pacer: Option<Arc<Pacer>>) -> anyhow::Result<Fetcher> {
-        let client = client::build(&client_settings(config, config.time_connections))?;
-        // A second client costs milliseconds to build, so only runs with an https
-        // URL pay for it, and only once.
+        // The plain client speaks TLS only to an https proxy; otherwise https gets
+        // its own client, so that runs without an https URL never load the
+        // system's root certificates.
+        let tls = config.proxies.plain_http_uses_tls();
+        let client = client::build(&client_settings(config, config.time_connections, tls))?;
         let notice = config.notice_https_connections && !config.time_connections;
         let https_client = OnceLock::new();
-        if !notice {
-            let _ = https_client.set(client.clone());
+        if tls && !notice {
+            let _ = https_client.set(Ok(client.clone()));
         }
         Ok(Fetcher {
             client,
             https_client,
-            https_settings: notice.then(|| config.clone()),
+            https_settings: config.clone(),
             headers: request_headers(&config.user_agent, &config.rules.headers),
             rules: config.rules.clone(),
             user_agent: config.user_agent.clone(),
@@ -249,7 +252,7 @@ impl Fetcher {
                 target,
                 left_origin,
             );
-            let client = self.client_for(&url);
+            let client = self.client_for(&url)?;
             let request = client
                 .get(url.as_ref().clone())
                 .headers(headers)

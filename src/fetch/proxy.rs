@@ -76,6 +76,15 @@ impl ProxySettings {
         Ok(proxies)
     }
 
+    /// True if an http URL may go through an https proxy, so that the client for
+    /// plain http needs TLS too.
+    pub fn plain_http_uses_tls(&self) -> bool {
+        [&self.http, &self.all]
+            .into_iter()
+            .flatten()
+            .any(|proxy| proxy.url.scheme() == "https")
+    }
+
     /// The proxy a request to `url` goes through, as `proxy URL (from VARIABLE)`
     /// with any password masked; `None` for a direct connection.
     pub fn describe_for(&self, url: &Url) -> Option<String> {
