@@ -305,11 +305,18 @@ impl Fetcher {
     }
 }
 
-/// Why https cannot be set up, for every https URL's record.
+/// Why https cannot be set up, for every https URL's record (a TLS failure).
 fn tls_unusable(err: &anyhow::Error) -> String {
+    // rustls says "unexpected error: " before the reason it was given.
+    let why = match err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::General(why)) => why.clone(),
+        _ => err.root_cause().to_string(),
+    };
     format!(
-        "could not set up TLS: {}; install the system's CA certificates, name a \
-         bundle with SSL_CERT_FILE or SSL_CERT_DIR, or give --cacert FILE",
-        err.root_cause()
+        "{why}; install the system's CA certificates, name a bundle with \
+         SSL_CERT_FILE or SSL_CERT_DIR, or give --cacert FILE"
     )
 }
