@@ -85,7 +85,7 @@ pub struct FetchSettings {
     pub notice_https_connections: bool,
 }
 
-/// Fetches URLs with one shared client and one set of rules.
+/// Fetches URLs with the run's clients (plain http, https) and one set of rules.
 pub struct Fetcher {
     client: Client,
     /// The client for https, built at the first https request from
@@ -252,7 +252,13 @@ impl Fetcher {
                 target,
                 left_origin,
             );
-            let client = self.client_for(&url)?;
+            let client = self.client_for(&url).map_err(|failure| {
+                if hops > 0 {
+                    redirected_from(failure, &target.display_url())
+                } else {
+                    failure
+                }
+            })?;
             let request = client
                 .get(url.as_ref().clone())
                 .headers(headers)
