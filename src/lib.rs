@@ -19,6 +19,7 @@ pub mod environment;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+pub mod format;
 pub mod limits;
 pub mod output;
 pub mod pace;

@@ -9,13 +9,14 @@ use http::header::HeaderName;
 use url::Url;
 
 use crate::checks::{self, HeaderCheck, Pattern};
+use crate::format::FormatKind;
 use crate::shard::Shard;
 use crate::status::StatusSet;
 
 mod values;
 
 use values::{base_url, count, seconds};
-pub use values::{ColorWhen, FormatName, HeaderArg, ResolveArg};
+pub use values::{ColorWhen, HeaderArg, ResolveArg};
 
 /// Default for `-n`: characters printed per page.
 pub const DEFAULT_CHARS: usize = 100;
@@ -155,8 +156,8 @@ pub struct Cli {
     pub chars: usize,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatName::Text, help_heading = "Output")]
-    pub format: FormatName,
+    #[arg(long, value_enum, default_value_t = FormatKind::Text, help_heading = "Output")]
+    pub format: FormatKind,
 
     /// Also write a JUnit XML report to FILE, from the same fetch as stdout's records.
     #[arg(

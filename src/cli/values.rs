@@ -20,23 +20,6 @@ pub enum ColorWhen {
     Never,
 }
 
-/// The formats `--format` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatName {
-    /// A `==> URL <==` header line, then the text (like head(1) on several files).
-    Text,
-    /// One JSON object per line.
-    Jsonl,
-    /// One JSON array of record objects.
-    Json,
-    /// Tab-separated values with a header line; tabs, newlines and backslashes escaped.
-    Tsv,
-    /// JUnit XML: one testcase per URL, for CI test reporters.
-    Junit,
-    /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
-    Github,
-}
-
 /// A count of 0 or more, with a message that says so for `-n -5`.
 pub(super) fn count(text: &str) -> Result<usize, String> {
     text.trim()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::header::HeaderValue;
 
-use crate::cli::{Cli, ColorWhen, FormatName};
+use crate::cli::{Cli, ColorWhen};
 use crate::engine::{Mode, Plan};
 use crate::environment::Environment;
 use crate::error::UsageError;
@@ -174,7 +174,7 @@ impl Settings {
                 // Only these formats show connect_ms; the text and GitHub ones do not.
                 time_connections: matches!(
                     cli.format,
-                    FormatName::Jsonl | FormatName::Json | FormatName::Tsv
+                    FormatKind::Jsonl | FormatKind::Json | FormatKind::Tsv
                 ) || cli.jsonl_file.is_some(),
                 notice_https_connections: !cli.parallel_immediate,
             },
@@ -191,7 +191,7 @@ impl Settings {
                 pacer: rate.map(|per_second| Arc::new(Pacer::new(per_second))),
             },
             output: OutputSettings {
-                format: format_kind(cli.format),
+                format: cli.format,
                 options: FormatOptions {
                     escape_controls: terminals.stdout && !cli.raw,
                     color: match cli.color {
@@ -214,17 +214,6 @@ impl Settings {
             stdout_is_terminal: terminals.stdout,
             warnings,
         })
-    }
-}
-
-fn format_kind(name: FormatName) -> FormatKind {
-    match name {
-        FormatName::Text => FormatKind::Text,
-        FormatName::Jsonl => FormatKind::Jsonl,
-        FormatName::Json => FormatKind::Json,
-        FormatName::Tsv => FormatKind::Tsv,
-        FormatName::Junit => FormatKind::Junit,
-        FormatName::Github => FormatKind::Github,
     }
 }
 

@@ -20,22 +20,7 @@ use crate::record::Record;
 use crate::stats::RunStats;
 use crate::targets::{Target, TargetBuf};
 
-/// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormatKind {
-    /// A `==> URL <==` header line, then the text (like head(1) on several files).
-    Text,
-    /// One JSON object per line.
-    Jsonl,
-    /// One JSON array of record objects.
-    Json,
-    /// Tab-separated values with a header line; tabs, newlines and backslashes escaped.
-    Tsv,
-    /// JUnit XML: one testcase per URL, for CI test reporters.
-    Junit,
-    /// GitHub Actions annotations for failures, and a table in $GITHUB_STEP_SUMMARY.
-    Github,
-}
+pub use crate::format::FormatKind;
 
 /// How records are written: the format, and what it needs to know.
 #[derive(Debug, Clone)]
