@@ -64,6 +64,31 @@ impl<R: BufRead> Lines<R> {
 
     /// The next line that is not blank or a comment, with its 1-based number.
     pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<LineEntry, Bad>)>> {
+        let next = self.next_with(resolve)?;
+        Ok(
+            next.map(|(line, entry)| {
+                (line, entry.map(|(url, options)| LineEntry { url, options }))
+            }),
+        )
+    }
+
+    /// As [`Lines::next_entry`], for a reading that only checks: the same lines
+    /// are good or bad, for the same reasons, but no URL is kept.
+    pub fn next_checked(&mut self) -> io::Result<Option<(usize, Result<(), Bad>)>> {
+        let next = self.next_with(|url, base| {
+            if super::plain::surely_parses(url) {
+                return Ok(());
+            }
+            resolve(url, base).map(drop)
+        })?;
+        Ok(next.map(|(line, entry)| (line, entry.map(drop))))
+    }
+
+    /// The next line that is not blank or a comment, its URL read by `read_url`.
+    fn next_with<U>(
+        &mut self,
+        read_url: impl Fn(&str, Option<&Url>) -> Result<U, String>,
+    ) -> io::Result<Option<(usize, Classified<U>)>> {
         while let Some(too_long) =
             read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE_BYTES)?
         {
@@ -86,39 +111,43 @@ impl<R: BufRead> Lines<R> {
                     format!("line is longer than {MAX_LINE_BYTES} bytes; no URL is that long");
                 return Ok(Some((self.line, Err(Bad::quoting(text, reason)))));
             }
-            return Ok(Some((self.line, self.entry(text))));
+            return Ok(Some((self.line, entry(&self.syntax, text, read_url))));
         }
         Ok(None)
     }
 }
 
-impl<R> Lines<R> {
-    /// A line that is not blank or a comment: its URL, then any options.
-    fn entry(&self, text: &str) -> Result<LineEntry, Bad> {
-        let (url, rest) = match &self.syntax.options {
-            Some(_) => text
-                .split_once(char::is_whitespace)
-                .map_or((text, ""), |(url, rest)| (url, rest.trim_start())),
-            None => (text, ""),
-        };
-        let url =
-            resolve(url, self.syntax.base.as_ref()).map_err(|reason| Bad::quoting(text, reason))?;
-        let options = match (&self.syntax.options, rest) {
-            (Some(parser), rest) if !rest.is_empty() && !rest.starts_with('#') => {
-                // Split as a POSIX shell splits words; `#` at a word's start
-                // begins a comment.
-                let words = shlex::split(rest).ok_or_else(|| {
-                    Bad::quoting(text, "a quote in the options is never closed".to_string())
-                })?;
-                let options = parser
-                    .parse(&words)
-                    .map_err(|reason| Bad::quoting(text, reason))?;
-                Some(Arc::new(options))
-            }
-            _ => None,
-        };
-        Ok(LineEntry { url, options })
-    }
+/// A line's URL as read and the options written after it, or why it is bad.
+type Classified<U> = Result<(U, Option<Arc<LineOptions>>), Bad>;
+
+/// A line that is not blank or a comment: its URL, then any options.
+fn entry<U>(
+    syntax: &Syntax,
+    text: &str,
+    read_url: impl Fn(&str, Option<&Url>) -> Result<U, String>,
+) -> Classified<U> {
+    let (url, rest) = match &syntax.options {
+        Some(_) => text
+            .split_once(char::is_whitespace)
+            .map_or((text, ""), |(url, rest)| (url, rest.trim_start())),
+        None => (text, ""),
+    };
+    let url = read_url(url, syntax.base.as_ref()).map_err(|reason| Bad::quoting(text, reason))?;
+    let options = match (&syntax.options, rest) {
+        (Some(parser), rest) if !rest.is_empty() && !rest.starts_with('#') => {
+            // Split as a POSIX shell splits words; `#` at a word's start
+            // begins a comment.
+            let words = shlex::split(rest).ok_or_else(|| {
+                Bad::quoting(text, "a quote in the options is never closed".to_string())
+            })?;
+            let options = parser
+                .parse(&words)
+                .map_err(|reason| Bad::quoting(text, reason))?;
+            Some(Arc::new(options))
+        }
+        _ => None,
+    };
+    Ok((url, options))
 }
 
 /// Reads up to the next `\n` into `buf`, keeping at most `max` bytes.

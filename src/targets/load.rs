@@ -182,9 +182,9 @@ fn scan(
     }
     let first_position = *position;
     let mut lines = Lines::new(BufReader::new(&file), options.clone());
-    while let Some((line, entry)) = lines.next_entry()? {
-        match entry {
-            Ok(_) => *position += 1,
+    while let Some((line, checked)) = lines.next_checked()? {
+        match checked {
+            Ok(()) => *position += 1,
             Err(reason) => bad.push(reason.at(&Origin::Line { list: &name, line })),
         }
     }

@@ -7,6 +7,7 @@ mod feed;
 mod held;
 mod lines;
 mod load;
+mod plain;
 pub mod sitemap;
 mod stream;
 
