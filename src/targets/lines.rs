@@ -127,9 +127,7 @@ fn entry<U>(
     read_url: impl Fn(&str, Option<&Url>) -> Result<U, String>,
 ) -> Classified<U> {
     let (url, rest) = match &syntax.options {
-        Some(_) => text
-            .split_once(char::is_whitespace)
-            .map_or((text, ""), |(url, rest)| (url, rest.trim_start())),
+        Some(_) => split_at_space(text),
         None => (text, ""),
     };
     let url = read_url(url, syntax.base.as_ref()).map_err(|reason| Bad::quoting(text, reason))?;
@@ -148,6 +146,27 @@ fn entry<U>(
         _ => None,
     };
     Ok((url, options))
+}
+
+/// A line's URL and what follows it: split at the first whitespace (as
+/// `char::is_whitespace` says), the rest without its leading whitespace.
+fn split_at_space(text: &str) -> (&str, &str) {
+    // Byte by byte while the line is ASCII, which a URL almost always is: the
+    // char-by-char search cost more than the rest of reading the line.
+    let stop = text
+        .bytes()
+        .position(|b| !b.is_ascii() || matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'));
+    let Some(at) = stop else {
+        return (text, "");
+    };
+    let (ascii, rest) = text.split_at(at);
+    if !rest.starts_with(|c: char| c.is_ascii()) {
+        if let Some((url, after)) = rest.split_once(char::is_whitespace) {
+            return (&text[..ascii.len() + url.len()], after.trim_start());
+        }
+        return (text, "");
+    }
+    (ascii, rest[1..].trim_start())
 }
 
 /// Reads up to the next `\n` into `buf`, keeping at most `max` bytes.
@@ -170,7 +189,7 @@ fn read_line_bounded(
             return Ok(read_any.then_some(too_long));
         }
         read_any = true;
-        let (chunk, found_newline) = match available.iter().position(|&b| b == b'\n') {
+        let (chunk, found_newline) = match memchr::memchr(b'\n', available) {
             Some(at) => (&available[..at], true),
             None => (available, false),
         };
@@ -238,6 +257,25 @@ impl Bad {
         Bad {
             text: shown,
             reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        // ASCII mostly, with Unicode spaces (U+0085, U+00A0, U+2003, U+3000) and
+        // other non-ASCII now and then.
+        #[test]
+        fn a_line_splits_where_char_is_whitespace_says(
+            text in "([a-z/:?=.]{0,6}|[ \t\u{b}\u{c}\r]|\u{85}|\u{a0}|\u{2003}|\u{3000}|é|€){0,8}",
+        ) {
+            let expected = text
+                .split_once(char::is_whitespace)
+                .map_or((text.as_str(), ""), |(url, rest)| (url, rest.trim_start()));
+            proptest::prop_assert_eq!(split_at_space(&text), expected);
         }
     }
 }
