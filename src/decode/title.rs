@@ -30,8 +30,19 @@ impl TitleScanner {
         if self.is_done() || piece.is_empty() {
             return;
         }
-        self.text.push_str(piece);
-        self.search();
+        if self.text.is_empty() {
+            // Most titles are whole in the first piece: search it where it lies,
+            // and copy it only if the search must go on into the next.
+            self.search(piece);
+            if !self.is_done() {
+                self.text.push_str(piece);
+            }
+        } else {
+            self.text.push_str(piece);
+            let text = std::mem::take(&mut self.text);
+            self.search(&text);
+            self.text = text;
+        }
         if !self.is_done() && self.text.len() > TITLE_SEARCH_BYTES {
             self.result = Some(None);
         }
@@ -42,11 +53,12 @@ impl TitleScanner {
         self.result.flatten()
     }
 
-    fn search(&mut self) {
-        let bytes = self.text.as_bytes();
+    /// Searches `text`, all the text so far, from where the last search stopped.
+    fn search(&mut self, text: &str) {
+        let bytes = text.as_bytes();
         if let Some(start) = self.open {
             if let Some(end) = find_ci(bytes, b"</title", self.at) {
-                self.result = Some(Some(clean(&self.text[start..end])));
+                self.result = Some(Some(clean(&text[start..end])));
             } else {
                 // The closing tag may be split across pieces: look again from
                 // just before the end.
@@ -86,7 +98,7 @@ impl TitleScanner {
                     let start = tag + close + 1;
                     self.open = Some(start);
                     self.at = start;
-                    self.search();
+                    self.search(text);
                 }
                 None => self.at = tag,
             }
