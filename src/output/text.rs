@@ -1,5 +1,6 @@
 //! The text format: a `==> URL <==` header per record, as head(1) prints for several files.
 
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Color, Style};
@@ -12,8 +13,12 @@ use crate::targets::Target;
 /// Headers and text; records separated by a blank line.
 pub struct Text {
     escape: bool,
-    color: bool,
     first: bool,
+    /// The header being written, kept between records for its capacity.
+    header: String,
+    quiet: Codes,
+    good: Codes,
+    bad: Codes,
 }
 
 /// A good status: green.
@@ -31,18 +36,39 @@ impl Text {
     pub fn new(escape: bool, color: bool) -> Text {
         Text {
             escape,
-            color,
             first: true,
+            header: String::new(),
+            quiet: Codes::of(QUIET, color),
+            good: Codes::of(GOOD, color),
+            bad: Codes::of(BAD, color),
         }
     }
+}
 
-    /// The escape codes that start and end `style`, or nothing when colour is off.
-    fn style(&self, style: Style) -> (StyleCode, StyleCode) {
-        if self.color {
-            (StyleCode::Start(style), StyleCode::End(style))
-        } else {
-            (StyleCode::None, StyleCode::None)
+/// The escape codes that start and end a style, rendered once; empty when
+/// colour is off.
+#[derive(Default)]
+struct Codes {
+    start: String,
+    end: String,
+}
+
+impl Codes {
+    fn of(style: Style, color: bool) -> Codes {
+        if !color {
+            return Codes::default();
         }
+        Codes {
+            start: style.render().to_string(),
+            end: style.render_reset().to_string(),
+        }
+    }
+}
+
+/// Appends each of `pieces` to `line`.
+fn push_all(line: &mut String, pieces: &[&str]) {
+    for piece in pieces {
+        line.push_str(piece);
     }
 }
 
@@ -74,66 +100,73 @@ impl Format for Text {
         target: &Target<'_>,
         record: &Record,
     ) -> io::Result<()> {
-        if !self.first {
-            out.write_all(b"\n")?;
-        }
+        // The header is built in a string and written at once: a record is written
+        // for every URL, and a write through `out` for each piece cost more than
+        // the rest of the record.
+        let mut header = std::mem::take(&mut self.header);
+        header.clear();
+        let built = self.header(&mut header, target, record);
+        let written = built
+            .map_err(io::Error::other)
+            .and_then(|()| out.write_all(header.as_bytes()));
+        self.header = header;
+        written?;
         self.first = false;
-        let url = target.display_url();
-        // Written piece by piece, with no string built for the header: a record
-        // is written for every URL, and the header is most of its cost.
-        let quiet = self.style(QUIET);
-        write!(
-            out,
-            "{}==>{} {url} {}<=={} ",
-            quiet.0, quiet.1, quiet.0, quiet.1
-        )?;
+        match (&record.outcome, &record.failed_text) {
+            (Ok(text), _) | (Err(_), Some(text)) => self.write_text(out, text),
+            (Err(_), None) => Ok(()),
+        }
+    }
+}
+
+impl Text {
+    /// The record's header line, after a blank line that separates it from the
+    /// record before.
+    fn header(&self, line: &mut String, target: &Target<'_>, record: &Record) -> fmt::Result {
+        let (quiet, good, bad) = (&self.quiet, &self.good, &self.bad);
+        if !self.first {
+            line.push('\n');
+        }
+        push_all(line, &[&quiet.start, "==>", &quiet.end, " "]);
+        line.push_str(&target.display_url());
+        push_all(line, &[" ", &quiet.start, "<==", &quiet.end, " "]);
         match &record.outcome {
-            Ok(text) => {
+            Ok(_) => {
                 // `200 OK · 43 ms`, then HTTP/2 where it came over it (HTTP/1.x
                 // is the default worth no words), then the page's title.
-                let good = self.style(GOOD);
                 if let Some(status) = record.status {
-                    write!(out, "{}{status}", good.0)?;
+                    line.push_str(&good.start);
+                    write!(line, "{status}")?;
                     if let Some(reason) = reason(status) {
-                        write!(out, " {reason}")?;
+                        push_all(line, &[" ", reason]);
                     }
-                    write!(out, "{} {}·{} ", good.1, quiet.0, quiet.1)?;
+                    push_all(line, &[&good.end, " ", &quiet.start, "·", &quiet.end, " "]);
                 }
+                line.push_str(&quiet.start);
                 let ms = record.elapsed.as_millis();
                 if ms < 1000 {
-                    write!(out, "{}{ms} ms{}", quiet.0, quiet.1)?;
+                    write!(line, "{ms} ms")?;
                 } else {
-                    let secs = record.elapsed.as_secs_f64();
-                    write!(out, "{}{secs:.2} s{}", quiet.0, quiet.1)?;
+                    write!(line, "{:.2} s", record.elapsed.as_secs_f64())?;
                 }
+                line.push_str(&quiet.end);
                 if record.connection.http_version == Some("HTTP/2") {
-                    write!(out, " {}·{} HTTP/2", quiet.0, quiet.1)?;
+                    push_all(line, &[" ", &quiet.start, "·", &quiet.end, " HTTP/2"]);
                 }
                 if let Some(title) = &record.title {
-                    write!(out, " {}·{} \"{}\"", quiet.0, quiet.1, self.shown(title))?;
+                    push_all(line, &[" ", &quiet.start, "·", &quiet.end, " \""]);
+                    push_all(line, &[&self.shown(title), "\""]);
                 }
-                out.write_all(b"\n")?;
-                self.write_text(out, text)?;
             }
             Err(failure) => {
-                let reason = failure.to_string();
-                let tries = match record.attempts {
-                    0 | 1 => String::new(),
-                    n => format!(" (after {n} attempts)"),
-                };
-                let bad = self.style(BAD);
-                writeln!(
-                    out,
-                    "{}FAILED:{} {}{tries}",
-                    bad.0,
-                    bad.1,
-                    self.shown(&reason)
-                )?;
-                if let Some(text) = &record.failed_text {
-                    self.write_text(out, text)?;
+                push_all(line, &[&bad.start, "FAILED:", &bad.end, " "]);
+                line.push_str(&self.shown(&failure.to_string()));
+                if record.attempts > 1 {
+                    write!(line, " (after {} attempts)", record.attempts)?;
                 }
             }
         }
+        line.push('\n');
         Ok(())
     }
 }
@@ -143,22 +176,4 @@ fn reason(status: u16) -> Option<&'static str> {
     http::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())
-}
-
-/// The start or end of a style in a header, or nothing.
-#[derive(Clone, Copy)]
-enum StyleCode {
-    Start(Style),
-    End(Style),
-    None,
-}
-
-impl std::fmt::Display for StyleCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StyleCode::Start(style) => style.render().fmt(f),
-            StyleCode::End(style) => style.render_reset().fmt(f),
-            StyleCode::None => Ok(()),
-        }
-    }
 }
