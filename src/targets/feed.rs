@@ -222,7 +222,7 @@ impl Listed {
                     *next += 1;
                     entry
                 }
-                Reading::File(file) => file.next()?,
+                Reading::File(file) => file.next(self.shard)?,
             };
             match entry {
                 None => self.current = None,
@@ -260,43 +260,73 @@ impl Reading {
 }
 
 impl FileReading {
-    fn next(&mut self) -> Result<Option<TargetBuf>, ListError> {
+    /// The next entry of `shard` (of every line without one). The lines of
+    /// other shards are checked as the first reading checked them, not parsed
+    /// into URLs: a list shared by N machines costs each about its share.
+    fn next(&mut self, shard: Option<Shard>) -> Result<Option<TargetBuf>, ListError> {
+        while shard.is_some_and(|shard| !shard.holds(self.position)) {
+            let next = self
+                .lines
+                .next_checked()
+                .map_err(|source| self.unreadable(source))?;
+            let Some((line, checked)) = next else {
+                return self.ended();
+            };
+            if checked.is_err() {
+                return Err(self.no_longer_a_url(line));
+            }
+            self.count()?;
+        }
         let next = self
             .lines
             .next_entry()
-            .map_err(|source| ListError::Unreadable {
-                name: self.name.to_string(),
-                source,
-            })?;
+            .map_err(|source| self.unreadable(source))?;
         let Some((line, entry)) = next else {
-            if self.position != self.end {
-                return Err(self.changed("it now ends before its last URL"));
-            }
-            self.check_facts()?;
-            return Ok(None);
+            return self.ended();
         };
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(_) => return Err(self.changed(&format!("line {line} is no longer a URL"))),
+        let Ok(entry) = entry else {
+            return Err(self.no_longer_a_url(line));
         };
-        if self.position == self.end {
-            return Err(self.changed("it has more URLs than it had"));
-        }
         let position = self.position;
-        self.position += 1;
+        self.count()?;
         Ok(Some(
             TargetBuf::new(Ok(entry.url), Some(Arc::clone(&self.name)), line, position)
                 .with_options(entry.options),
         ))
     }
 
+    /// Counts one more URL, which must be one the first reading counted.
+    fn count(&mut self) -> Result<(), ListError> {
+        if self.position == self.end {
+            return Err(self.changed("it has more URLs than it had"));
+        }
+        self.position += 1;
+        Ok(())
+    }
+
+    fn no_longer_a_url(&self, line: usize) -> ListError {
+        self.changed(&format!("line {line} is no longer a URL"))
+    }
+
+    /// The file's end: it must come after as many URLs as the first reading saw.
+    fn ended(&self) -> Result<Option<TargetBuf>, ListError> {
+        if self.position != self.end {
+            return Err(self.changed("it now ends before its last URL"));
+        }
+        self.check_facts()?;
+        Ok(None)
+    }
+
+    fn unreadable(&self, source: io::Error) -> ListError {
+        ListError::Unreadable {
+            name: self.name.to_string(),
+            source,
+        }
+    }
+
     fn check_facts(&self) -> Result<(), ListError> {
-        let now = FileFacts::of(self.lines.get_ref().get_ref()).map_err(|source| {
-            ListError::Unreadable {
-                name: self.name.to_string(),
-                source,
-            }
-        })?;
+        let now = FileFacts::of(self.lines.get_ref().get_ref())
+            .map_err(|source| self.unreadable(source))?;
         if now.len != self.facts.len {
             let what = format!("it was {} bytes and is now {}", self.facts.len, now.len);
             return Err(self.changed(&what));

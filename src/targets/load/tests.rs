@@ -209,3 +209,42 @@ fn an_unchanged_list_reads_the_same_twice() {
     let mut loaded = load(&input(&[list.path()])).unwrap();
     assert_eq!(drain(&mut loaded.feed).unwrap().len(), 2);
 }
+
+#[test]
+fn lines_of_other_shards_are_only_checked_and_a_change_in_them_is_still_caught() {
+    const LIST: &str = "http://a.example/1\nhttp://a.example/2\nhttp://a.example/3\n";
+    let sharded = |list: &Path| Input {
+        shard: Some("1/2".parse().unwrap()),
+        ..input(&[list])
+    };
+    let list = list_file(LIST);
+    let mut loaded = load(&sharded(list.path())).unwrap();
+    let got: Vec<(String, usize)> = drain(&mut loaded.feed)
+        .unwrap()
+        .into_iter()
+        .map(|(url, position, _)| (url, position))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("http://a.example/1".to_string(), 0),
+            ("http://a.example/3".to_string(), 2)
+        ]
+    );
+    // Line 2 belongs to the other shard. Rewritten to the same length and time,
+    // only reading the line tells.
+    let mut loaded = load(&sharded(list.path())).unwrap();
+    let modified = std::fs::metadata(list.path()).unwrap().modified().unwrap();
+    std::fs::write(
+        list.path(),
+        "http://a.example/1\nnot a url, at all!\nhttp://a.example/3\n",
+    )
+    .unwrap();
+    let file = std::fs::File::options()
+        .write(true)
+        .open(list.path())
+        .unwrap();
+    file.set_modified(modified).unwrap();
+    let err = drain(&mut loaded.feed).unwrap_err().to_string();
+    assert!(err.contains("line 2 is no longer a URL"), "{err}");
+}
