@@ -1,6 +1,8 @@
 //! Any bytes as a URL list, with options after a line's URL read as the command
 //! line reads them: no panic; every accepted URL is http(s); every record and
-//! every rejection names a distinct line, in order, in one line of text.
+//! every rejection names a distinct line, in order, in one line of text; and the
+//! first reading's check (which skips the url crate for a plain URL) takes and
+//! refuses the same lines, for the same reasons, as the reading that parses.
 #![no_main]
 
 use gather::error::BadLines;
@@ -14,6 +16,24 @@ fuzz_target!(|data: &[u8]| {
         options: Some(gather::config::line_parser()),
         base: None,
     };
+    let mut parsing = Lines::new(data, syntax.clone());
+    let mut checking = Lines::new(data, syntax.clone());
+    loop {
+        let parsed = parsing.next_entry().expect("reading from memory cannot fail");
+        let checked = checking.next_checked().expect("reading from memory cannot fail");
+        match (parsed, checked) {
+            (None, None) => break,
+            (Some((a, parsed)), Some((b, checked))) => {
+                assert_eq!(a, b, "the two readings are on different lines");
+                assert_eq!(
+                    parsed.err().map(|bad| bad.reason),
+                    checked.err().map(|bad| bad.reason),
+                    "line {a}"
+                );
+            }
+            (parsed, checked) => panic!("one reading ended first: {parsed:?} {checked:?}"),
+        }
+    }
     let lines = Lines::new(data, syntax);
     let held = gather::targets::read_list(lines, "fuzz.txt".into(), &mut position, &mut bad)
         .expect("reading from memory cannot fail");
