@@ -491,6 +491,17 @@ fn an_https_proxy_carries_plain_http_urls() {
     );
     assert_eq!(code, Some(0), "{stderr} {records:?}");
     assert_eq!(records[0]["text"], "proxied /page");
+    // Without the CA, the certificate that is not trusted is the proxy's.
+    let (code, records, stderr) = run_with_env(&[target], &[("HTTP_PROXY", &proxy.https_url(""))]);
+    assert_eq!(code, Some(1), "{stderr} {records:?}");
+    assert_eq!(records[0]["error_kind"], "tls", "{records:?}");
+    let error = records[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("certificate of proxy https://127.0.0.1:")
+            && error.contains("(from HTTP_PROXY)"),
+        "{error}"
+    );
+    assert!(!error.contains("target.gather.example"), "{error}");
 }
 
 #[test]

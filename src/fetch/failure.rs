@@ -46,7 +46,13 @@ pub fn request_failure(err: &reqwest::Error, scene: &Scene<'_>) -> Failure {
         return Failure::ConnectTimeout(scene.connect_timeout);
     }
     if let Some(tls) = find_in_chain::<rustls::Error>(err) {
-        return Failure::Tls(tls_message(tls, &host_of(scene.url)));
+        // An http URL has no TLS of its own: through a proxy, the TLS that
+        // failed is the proxy's.
+        let whose = match &scene.proxy {
+            Some(proxy) if scene.url.scheme() == "http" => proxy.clone(),
+            _ => host_of(scene.url),
+        };
+        return Failure::Tls(tls_message(tls, &whose));
     }
     if err.is_connect() {
         let cause = io_cause(err).map_or_else(|| describe(err), plain_io);
