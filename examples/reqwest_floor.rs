@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use gather::fetch::{build_client, ClientSettings, ProxySettings};
+use gather::fetch::{build_client, ClientSettings, ProxySettings, Trust};
 use tokio::task::JoinSet;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -38,9 +38,8 @@ async fn fetch_all(urls: Vec<reqwest::Url>, jobs: usize, bytes: usize) -> Floor 
         idle_per_host: jobs,
         connect_timeout: Duration::from_secs(10),
         insecure: false,
-        cacert: None,
+        trust: &Trust::default(),
         proxies: &proxies,
-        identity: None,
         resolve: &[],
         family: None,
         time_connections: false,

@@ -578,6 +578,31 @@ fn plain_http_needs_no_system_certificates_and_https_says_what_is_missing() {
     assert_eq!(given.code, Some(0), "{}", given.stderr);
 }
 
+#[test]
+fn the_cacert_file_is_read_once_at_the_start() {
+    // The http URL's server removes the --cacert file before it answers; the
+    // https URL after it (-j 1), whose client is built only then, is checked
+    // against what was read at the start, not a file that is no longer there.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, routes::TEST_CA_PEM).unwrap();
+    let doomed = ca.clone();
+    let s = routes::http_and_https(Cert::Valid, move |seen| {
+        if seen.target == "/plain" {
+            let _ = std::fs::remove_file(&doomed);
+        }
+        Reply::text("page\n")
+    });
+    let run = gather()
+        .args(["-j", "1", "--format", "jsonl", "--cacert"])
+        .arg(&ca)
+        .args([&s.url("/plain"), &s.https_url("/secure")])
+        .run();
+    assert!(!ca.exists(), "the server never removed the file");
+    assert_eq!(run.code, Some(0), "{} {}", run.stdout, run.stderr);
+    assert_eq!(run.records()[1]["text"], "page\n");
+}
+
 /// Requests in flight per host: (now, the most at once).
 type Peaks = Arc<Mutex<HashMap<String, (usize, usize)>>>;
 

@@ -34,12 +34,10 @@ pub struct ClientSettings<'a> {
     pub connect_timeout: Duration,
     /// Accept any certificate (`--insecure`).
     pub insecure: bool,
-    /// Extra CA certificates to trust (`--cacert`), besides the system's.
-    pub cacert: Option<&'a Path>,
+    /// What `--cacert` and `--cert` gave, read once for both clients.
+    pub trust: &'a Trust,
     /// The proxies from the environment, already checked.
     pub proxies: &'a ProxySettings,
-    /// A client certificate and its key (`--cert`, `--key`).
-    pub identity: Option<(&'a Path, Option<&'a Path>)>,
     /// Addresses to use instead of resolving these hosts (`--resolve`).
     pub resolve: &'a [(String, Vec<SocketAddr>)],
     /// Only this address family (`-4`, `-6`).
@@ -80,13 +78,6 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
     // reqwest is built without a bundled crypto provider; ring builds fastest.
     // An error only means a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // Read whether or not this client speaks TLS: a bad file is a usage error
-    // before anything is sent, not a failure at the first https URL.
-    let identity = settings
-        .identity
-        .map(|(cert, key)| read_identity(cert, key))
-        .transpose()?;
-    let cacert = settings.cacert.map(read_certificates).transpose()?;
     let mut builder = Client::builder()
         .redirect(redirect::Policy::none())
         .retry(reqwest::retry::never())
@@ -122,11 +113,11 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
     builder = builder
         .tls_info(true)
         .tls_danger_accept_invalid_certs(settings.insecure);
-    if let Some(identity) = identity {
-        builder = builder.identity(identity);
+    if let Some(identity) = &settings.trust.identity {
+        builder = builder.identity(identity.clone());
     }
-    for certificate in cacert.into_iter().flatten() {
-        builder = builder.add_root_certificate(certificate);
+    for certificate in &settings.trust.cacert {
+        builder = builder.add_root_certificate(certificate.clone());
     }
     builder.build().context("could not set up the HTTP client")
 }
@@ -139,6 +130,37 @@ fn trusting_nothing() -> anyhow::Result<rustls::ClientConfig> {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth())
+}
+
+/// What the command line adds to TLS: CA certificates to trust besides the
+/// system's (`--cacert`) and a client certificate (`--cert`, `--key`).
+#[derive(Default, Clone)]
+pub struct Trust {
+    /// The CA certificates of `--cacert`.
+    pub cacert: Vec<Certificate>,
+    /// The client certificate and its key.
+    pub identity: Option<Identity>,
+}
+
+impl Trust {
+    /// Reads the files named on the command line, once for the run: a bad file
+    /// is a usage error before anything is sent, not a failure at the first
+    /// https URL, and the https client built then uses what was read now.
+    pub fn read(config: &FetchSettings) -> Result<Trust, UsageError> {
+        Ok(Trust {
+            cacert: config
+                .cacert
+                .as_deref()
+                .map(read_certificates)
+                .transpose()?
+                .unwrap_or_default(),
+            identity: config
+                .identity
+                .as_ref()
+                .map(|(cert, key)| read_identity(cert, key.as_deref()))
+                .transpose()?,
+        })
+    }
 }
 
 /// The CA certificates in a PEM file; a file that holds none is a usage error.
@@ -264,21 +286,18 @@ impl Resolve for Resolver {
 
 /// How to build a client for `config`, timing (and noting) new connections or
 /// not, speaking TLS or not.
-pub(super) fn client_settings(
-    config: &FetchSettings,
+pub(super) fn client_settings<'a>(
+    config: &'a FetchSettings,
+    trust: &'a Trust,
     time_connections: bool,
     tls: bool,
-) -> ClientSettings<'_> {
+) -> ClientSettings<'a> {
     ClientSettings {
         idle_per_host: config.idle_per_host,
         connect_timeout: config.connect_timeout,
         insecure: config.insecure,
-        cacert: config.cacert.as_deref(),
+        trust,
         proxies: &config.proxies,
-        identity: config
-            .identity
-            .as_ref()
-            .map(|(cert, key)| (cert.as_path(), key.as_deref())),
         resolve: &config.resolve,
         family: config.family,
         time_connections,
@@ -296,7 +315,8 @@ impl Fetcher {
                 .get_or_init(|| {
                     let config = &self.https_settings;
                     let timed = config.time_connections || config.notice_https_connections;
-                    build(&client_settings(config, timed, true)).map_err(|err| tls_unusable(&err))
+                    build(&client_settings(config, &self.trust, timed, true))
+                        .map_err(|err| tls_unusable(&err))
                 })
                 .as_ref()
                 .map_err(|why| Failure::Tls(why.clone())),

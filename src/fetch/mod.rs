@@ -34,7 +34,7 @@ use crate::rules::Rules;
 use crate::targets::Target;
 use crate::waiting::Waiting;
 use client::client_settings;
-pub use client::{build as build_client, ClientSettings, IpFamily};
+pub use client::{build as build_client, ClientSettings, IpFamily, Trust};
 pub use proxy::ProxySettings;
 use request::request_headers;
 pub use retry::RETRY_MAX_WAIT;
@@ -91,6 +91,8 @@ pub struct Fetcher {
     /// costs every request it serves, so plain http goes without it).
     https_client: OnceLock<Result<Client, String>>,
     https_settings: FetchSettings,
+    /// What `--cacert` and `--cert` gave, read at the start for both clients.
+    trust: Trust,
     rules: Rules,
     /// The request headers of `rules`, built once.
     headers: HeaderMap,
@@ -143,7 +145,13 @@ impl Fetcher {
         // its own client, so that runs without an https URL never load the
         // system's root certificates.
         let tls = config.proxies.plain_http_uses_tls();
-        let client = client::build(&client_settings(config, config.time_connections, tls))?;
+        let trust = Trust::read(config)?;
+        let client = client::build(&client_settings(
+            config,
+            &trust,
+            config.time_connections,
+            tls,
+        ))?;
         let notice = config.notice_https_connections && !config.time_connections;
         let https_client = OnceLock::new();
         if tls && !notice {
@@ -153,6 +161,7 @@ impl Fetcher {
             client,
             https_client,
             https_settings: config.clone(),
+            trust,
             headers: request_headers(&config.user_agent, &config.rules.headers),
             rules: config.rules.clone(),
             user_agent: config.user_agent.clone(),
