@@ -112,6 +112,30 @@ fn a_stream_is_sharded_by_input_position() {
 }
 
 #[test]
+fn a_streamed_shard_reports_only_its_own_bad_lines() {
+    // Positions 2 and 4 are bad; shard 2/3 holds 1 and 4, so only 4 is its to report.
+    let s = routes::http(pages);
+    let piped = format!(
+        "{}\n{}\nnot a url\n{}\nnor this\n{}\n",
+        s.url("/0"),
+        s.url("/1"),
+        s.url("/3"),
+        s.url("/5")
+    );
+    let run = gather()
+        .args(["-k", "--stream", "--shard", "2/3"])
+        .stdin(piped)
+        .jsonl();
+    let records = run.records();
+    let indexes: Vec<_> = records.iter().map(|r| r["index"].clone()).collect();
+    assert_eq!(indexes, [1, 4], "{}", run.stderr);
+    assert_eq!(records[0]["ok"], true);
+    assert_eq!(records[1]["error_kind"], "input");
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("1 line of the input"), "{}", run.stderr);
+}
+
+#[test]
 fn an_empty_stream_is_a_usage_error() {
     let run = gather().arg("--stream").stdin("# nothing here\n\n").run();
     assert_eq!(run.code, Some(2));

@@ -68,8 +68,24 @@ impl Reader {
     fn read(&mut self, reader: impl BufRead, name: Arc<str>) -> bool {
         let mut lines = Lines::new(reader, self.options.clone());
         loop {
-            let (line, entry) = match lines.next_entry() {
-                Ok(Some(next)) => next,
+            // Another shard's line is only counted: checked, as the other shard's
+            // reading does, but not parsed into a URL nobody here fetches.
+            let theirs = self.shard.is_some_and(|shard| !shard.holds(self.position));
+            let next = if theirs {
+                lines
+                    .next_checked()
+                    .map(|next| next.map(|(line, _)| (line, None)))
+            } else {
+                lines
+                    .next_entry()
+                    .map(|next| next.map(|(line, entry)| (line, Some(entry))))
+            };
+            let (line, entry) = match next {
+                Ok(Some((_, None))) => {
+                    self.position += 1;
+                    continue;
+                }
+                Ok(Some((line, Some(entry)))) => (line, entry),
                 Ok(None) => return true,
                 Err(source) => {
                     let error = ListError::Unreadable {
