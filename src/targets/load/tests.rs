@@ -1,3 +1,7 @@
+//! The first reading and the feed against list files in a temporary folder:
+//! line numbers, bad lines, sharding, and a list that changes between the two
+//! readings. Built only for tests: load.rs declares this module under #[cfg(test)].
+
 use std::io::Write;
 
 use super::*;
