@@ -14,8 +14,8 @@ use crate::targets::Target;
 pub struct Text {
     escape: bool,
     first: bool,
-    /// The header being written, kept between records for its capacity.
-    header: String,
+    /// The header line being built, kept between records for its capacity.
+    line: String,
     quiet: Codes,
     good: Codes,
     bad: Codes,
@@ -37,7 +37,7 @@ impl Text {
         Text {
             escape,
             first: true,
-            header: String::new(),
+            line: String::new(),
             quiet: Codes::of(QUIET, color),
             good: Codes::of(GOOD, color),
             bad: Codes::of(BAD, color),
@@ -103,13 +103,13 @@ impl Format for Text {
         // The header is built in a string and written at once: a record is written
         // for every URL, and a write through `out` for each piece cost more than
         // the rest of the record.
-        let mut header = std::mem::take(&mut self.header);
-        header.clear();
-        let built = self.header(&mut header, target, record);
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        let built = self.header(&mut line, target, record);
         let written = built
             .map_err(io::Error::other)
-            .and_then(|()| out.write_all(header.as_bytes()));
-        self.header = header;
+            .and_then(|()| out.write_all(line.as_bytes()));
+        self.line = line;
         written?;
         self.first = false;
         match (&record.outcome, &record.failed_text) {
