@@ -111,26 +111,35 @@ impl<'a> Target<'a> {
 /// `scheme://authority` of a normalized URL: what decides whether a connection
 /// can be reused.
 pub fn origin_of(url: &str) -> &str {
-    &url[..authority_end(url)]
+    &url[..authority_span(url).1]
 }
 
 /// `scheme://authority`'s authority part of a normalized URL.
 fn authority(url: &str) -> &str {
-    &url[after_scheme(url)..authority_end(url)]
+    let (start, end) = authority_span(url);
+    &url[start..end]
 }
 
-/// Where the authority ends: at the first `/`, `?` or `#` after the scheme.
+/// Where the authority starts (after the first `://`) and ends (at the first
+/// `/`, `?` or `#` after that).
 // Byte searches: this runs for every URL, and str patterns cost several times more.
-fn authority_end(url: &str) -> usize {
+fn authority_span(url: &str) -> (usize, usize) {
     let start = after_scheme(url);
-    url.as_bytes()[start..]
+    let end = url.as_bytes()[start..]
         .iter()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .map_or(url.len(), |at| start + at)
+        .map_or(url.len(), |at| start + at);
+    (start, end)
 }
 
 /// Where the text after the first `://` starts, or 0 without one.
 fn after_scheme(url: &str) -> usize {
+    // Nearly every URL here is http or https: say so without a search.
+    for scheme in ["https://", "http://"] {
+        if url.starts_with(scheme) {
+            return scheme.len();
+        }
+    }
     url.as_bytes()
         .windows(3)
         .position(|three| three == b"://")

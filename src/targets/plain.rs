@@ -10,19 +10,11 @@
 /// after `/`, `?` or `#` (the url crate percent-encodes a path, query and
 /// fragment rather than refuse them). False says nothing.
 pub(super) fn surely_parses(text: &str) -> bool {
-    let Some(rest) = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-    else {
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
         return false;
-    };
+    }
     // Bytes, not chars: this runs once for every line of every list.
-    let rest = rest.as_bytes();
-    let end = rest
-        .iter()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let mut authority = rest[..end].splitn(2, |&b| b == b':');
+    let mut authority = super::authority(text).as_bytes().splitn(2, |&b| b == b':');
     let host = authority.next().unwrap_or_default();
     authority.next().is_none_or(plain_port) && (plain_name(host) || plain_ipv4(host))
 }
