@@ -2,11 +2,13 @@
 //! line reads them: no panic; every accepted URL is http(s); every record and
 //! every rejection names a distinct line, in order, in one line of text; and the
 //! first reading's check (which skips the url crate for a plain URL) takes and
-//! refuses the same lines, for the same reasons, as the reading that parses.
+//! refuses the same lines, for the same reasons, as the reading that parses;
+//! and each URL read is the url crate's parse of its line alone (a line on the
+//! last line's origin is parsed from its path on).
 #![no_main]
 
 use gather::error::BadLines;
-use gather::targets::{Lines, Syntax};
+use gather::targets::{parse_url, Lines, Syntax};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -32,6 +34,15 @@ fuzz_target!(|data: &[u8]| {
                 );
             }
             (parsed, checked) => panic!("one reading ended first: {parsed:?} {checked:?}"),
+        }
+    }
+    let texts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    let mut whole_lines = Lines::new(data, Syntax::default());
+    while let Some((line, entry)) = whole_lines.next_entry().expect("reading from memory") {
+        if let Ok(entry) = entry {
+            let text = std::str::from_utf8(texts[line - 1]).expect("a URL's line is UTF-8");
+            let text = text.strip_prefix('\u{feff}').filter(|_| line == 1).unwrap_or(text);
+            assert_eq!(Ok(entry.url), parse_url(text.trim()), "line {line}");
         }
     }
     let lines = Lines::new(data, syntax);

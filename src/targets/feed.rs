@@ -191,7 +191,7 @@ struct Listed {
 #[derive(Debug)]
 enum Reading {
     Held { list: TargetList, next: usize },
-    File(FileReading),
+    File(Box<FileReading>),
 }
 
 #[derive(Debug)]
@@ -255,7 +255,7 @@ impl Reading {
             end: listed.first_position + listed.urls,
         };
         reading.check_facts()?;
-        Ok(Reading::File(reading))
+        Ok(Reading::File(Box::new(reading)))
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use super::plain::LastOrigin;
 use super::Bad;
 use crate::rules::{LineOptions, LineParser};
 
@@ -44,6 +45,7 @@ pub struct Lines<R> {
     buf: Vec<u8>,
     line: usize,
     syntax: Syntax,
+    last_origin: LastOrigin,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -54,6 +56,7 @@ impl<R: BufRead> Lines<R> {
             buf: Vec::new(),
             line: 0,
             syntax,
+            last_origin: LastOrigin::default(),
         }
     }
 
@@ -64,7 +67,11 @@ impl<R: BufRead> Lines<R> {
 
     /// The next line that is not blank or a comment, with its 1-based number.
     pub fn next_entry(&mut self) -> io::Result<Option<(usize, Result<LineEntry, Bad>)>> {
-        let next = self.next_with(resolve)?;
+        let mut last_origin = std::mem::take(&mut self.last_origin);
+        let next =
+            self.next_with(|text, base| resolve_with(text, base, |url| last_origin.parse(url)));
+        self.last_origin = last_origin;
+        let next = next?;
         Ok(
             next.map(|(line, entry)| {
                 (line, entry.map(|(url, options)| LineEntry { url, options }))
@@ -87,7 +94,7 @@ impl<R: BufRead> Lines<R> {
     /// The next line that is not blank or a comment, its URL read by `read_url`.
     fn next_with<U>(
         &mut self,
-        read_url: impl Fn(&str, Option<&Url>) -> Result<U, String>,
+        read_url: impl FnMut(&str, Option<&Url>) -> Result<U, String>,
     ) -> io::Result<Option<(usize, Classified<U>)>> {
         while let Some(too_long) =
             read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE_BYTES)?
@@ -124,7 +131,7 @@ type Classified<U> = Result<(U, Option<Arc<LineOptions>>), Bad>;
 fn entry<U>(
     syntax: &Syntax,
     text: &str,
-    read_url: impl Fn(&str, Option<&Url>) -> Result<U, String>,
+    mut read_url: impl FnMut(&str, Option<&Url>) -> Result<U, String>,
 ) -> Classified<U> {
     let (url, rest) = match &syntax.options {
         Some(_) => split_at_space(text),
@@ -208,8 +215,17 @@ fn read_line_bounded(
 
 /// A URL, or a path (`/pricing`) resolved against `base` (`--base`).
 pub fn resolve(text: &str, base: Option<&Url>) -> Result<Url, String> {
+    resolve_with(text, base, parse_url)
+}
+
+/// As [`resolve`], with a URL (not a path) parsed by `parse`.
+fn resolve_with(
+    text: &str,
+    base: Option<&Url>,
+    parse: impl FnOnce(&str) -> Result<Url, String>,
+) -> Result<Url, String> {
     if !text.starts_with('/') || text.starts_with("//") {
-        return parse_url(text);
+        return parse(text);
     }
     match base {
         Some(base) => base

@@ -1,7 +1,12 @@
-//! A quick "this URL will parse" for the usual shape of a list line, so the
-//! first reading of a list file, which only checks, need not build a `Url` it
-//! throws away: the url crate's parse is most of that reading's cost. Anything
-//! out of the ordinary gets a "don't know", and the url crate decides.
+//! Quick paths for the usual shape of a list line, where the url crate's parse
+//! is most of the cost of reading a list: a "this URL will parse" for the first
+//! reading, which only checks and need not build a `Url` it throws away, and a
+//! parse of only the path for a line on the same origin as the line before.
+//! Anything out of the ordinary gets a "don't know", and the url crate decides.
+
+use url::Url;
+
+use super::parse_url;
 
 /// True only when [`super::parse_url`] is certain to accept `text`: `http://` or
 /// `https://`, then a host of ASCII letters, digits and `-` in dot-separated
@@ -17,6 +22,49 @@ pub(super) fn surely_parses(text: &str) -> bool {
     let mut authority = super::authority(text).as_bytes().splitn(2, |&b| b == b':');
     let host = authority.next().unwrap_or_default();
     authority.next().is_none_or(plain_port) && (plain_name(host) || plain_ipv4(host))
+}
+
+/// The last plain URL's `scheme://authority` as written and its parse, so that
+/// the next URL on that origin (most lines of most lists) is parsed from its
+/// path on: the host, its IDNA step and the port are the same as before.
+#[derive(Debug, Default)]
+pub(super) struct LastOrigin {
+    origin: String,
+    url: Option<Url>,
+}
+
+impl LastOrigin {
+    /// What [`parse_url`] says of `text`, the same URL or the same reason.
+    pub(super) fn parse(&mut self, text: &str) -> Result<Url, String> {
+        let (origin, rest) = text.split_at(super::authority_span(text).1);
+        if let Some(base) = self.url.as_ref().filter(|_| self.origin == origin) {
+            if let Some(url) = path_on(base, rest) {
+                return Ok(url);
+            }
+        }
+        let url = parse_url(text)?;
+        // Only a plain origin's text says all there is of its parse: in any other
+        // the url crate may end the host at a `\` or read a user out of it.
+        if surely_parses(text) {
+            self.origin.clear();
+            self.origin.push_str(origin);
+            self.url = Some(url.clone());
+        }
+        Ok(url)
+    }
+}
+
+/// `rest` (what follows the authority) as a path-absolute reference on `base`'s
+/// origin, when the url crate parses it exactly as it would the whole URL.
+/// `//` or `/\` would start a new authority, and a tab, which the url crate
+/// drops, could hide one (`/\t/`). A `?` or `#` first would keep `base`'s path.
+fn path_on(base: &Url, rest: &str) -> Option<Url> {
+    let bytes = rest.as_bytes();
+    let one_slash = bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
+    if !one_slash || memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some() {
+        return None;
+    }
+    base.join(rest).ok()
 }
 
 /// The value of 1 to `digits` decimal digits, if that is what `text` is.
@@ -111,7 +159,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_url_on_the_last_origin_parses_as_it_would_alone() {
+        let mut last = LastOrigin::default();
+        for url in [
+            "http://h.example:8080/a",
+            "http://h.example:8080/b/../c?q#f",
+            "http://h.example:8080//other.example/x",
+            "http://h.example:8080/\\other.example/x",
+            "http://h.example:8080/\t/other.example/x",
+            "http://h.example:8080?q",
+            "http://h.example:8080#f",
+            "http://h.example:8080",
+            "http://h.example:8080/a b/é/%zz",
+            "http://h.example:8081/a",
+            "http://H.example:8081/a",
+            "https://h.example:8081/a",
+            "http://h.example\\x/a",
+            "http://h.example\\x/b",
+        ] {
+            assert_eq!(last.parse(url), parse_url(url), "{url}");
+        }
+        assert_eq!(
+            last.parse("http://h.example:8080/a"),
+            Ok(Url::parse("http://h.example:8080/a").unwrap())
+        );
+    }
+
     proptest::proptest! {
+        // Lines on a few origins, plain and not, whose paths hold what the url
+        // crate treats specially; each must parse as it would alone.
+        #[test]
+        fn a_list_parses_line_by_line_as_each_line_alone(
+            lines in proptest::collection::vec(
+                (
+                    "https?://(a\\.example|b\\.example:81|10\\.0\\.0\\.1|u@a\\.example|a\\.example\\\\x)",
+                    proptest::prop_oneof![
+                        "/[a-c]{0,3}",
+                        "[/?#\\\\\\t .%a-c:@]{0,8}",
+                    ],
+                ),
+                1..12,
+            ),
+        ) {
+            let mut last = LastOrigin::default();
+            for (origin, rest) in lines {
+                let url = format!("{origin}{rest}");
+                proptest::prop_assert_eq!(last.parse(&url), parse_url(&url), "{}", url);
+            }
+        }
+
         // Built mostly from plain pieces, with an odd one now and then, so both
         // answers come up often; whenever the quick check says yes, the url crate
         // must agree.
