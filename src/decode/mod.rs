@@ -191,13 +191,9 @@ impl PrefixDecoder {
             CoderResult::InputEmpty | CoderResult::OutputFull
         ));
         if self.remaining > 0 {
-            let take = match self.scratch.char_indices().nth(self.remaining) {
-                Some((end, _)) => end,
-                None => self.scratch.len(),
-            };
-            let taken = &self.scratch[..take];
-            self.remaining -= taken.chars().count();
-            self.text.push_str(taken);
+            let (end, chars) = first_chars(&self.scratch, self.remaining);
+            self.remaining -= chars;
+            self.text.push_str(&self.scratch[..end]);
         }
         if let Some(search) = &mut self.search {
             search.scan(&self.scratch);
@@ -206,6 +202,21 @@ impl PrefixDecoder {
             title.scan(&self.scratch);
         }
         read
+    }
+}
+
+/// Where the first `chars` characters of `text` end, and how many there are (fewer
+/// if `text` is shorter).
+fn first_chars(text: &str, chars: usize) -> (usize, usize) {
+    // ASCII is one byte a character, and most prefixes are ASCII: no walk.
+    if let Some(head) = text.as_bytes().get(..chars) {
+        if head.is_ascii() {
+            return (chars, chars);
+        }
+    }
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => (end, chars),
+        None => (text.len(), text.chars().count()),
     }
 }
 
