@@ -136,7 +136,7 @@ impl Text {
                 // is the default worth no words), then the page's title.
                 if let Some(status) = record.status {
                     line.push_str(&good.start);
-                    write!(line, "{status}")?;
+                    line.push_str(itoa::Buffer::new().format(status));
                     if let Some(reason) = reason(status) {
                         push_all(line, &[" ", reason]);
                     }
@@ -145,7 +145,9 @@ impl Text {
                 line.push_str(&quiet.start);
                 let ms = record.elapsed.as_millis();
                 if ms < 1000 {
-                    write!(line, "{ms} ms")?;
+                    // itoa: a `write!` for each of the two numbers cost more than
+                    // the rest of the header.
+                    push_all(line, &[itoa::Buffer::new().format(ms), " ms"]);
                 } else {
                     write!(line, "{:.2} s", record.elapsed.as_secs_f64())?;
                 }

@@ -86,6 +86,10 @@ pub struct Target<'a> {
 impl<'a> Target<'a> {
     /// The URL as shown in records and messages, with any password masked.
     pub fn display_url(&self) -> Cow<'a, str> {
+        // A parsed URL knows where its password is: no search of the text.
+        if let Some(url) = self.parsed {
+            return redact(url);
+        }
         if !has_password(self.url) {
             return Cow::Borrowed(self.url);
         }
