@@ -138,7 +138,7 @@ pub async fn fetch_all<F: Fetch>(
                 .map(|key| (connections_tx.clone(), key));
             in_flight.spawn(async move {
                 if let Some(bad) = entry.bad() {
-                    return Record::new(index, Err(Failure::Input(bad.reason.clone())));
+                    return Box::new(Record::new(index, Err(Failure::Input(bad.reason.clone()))));
                 }
                 if let Some(start) = start {
                     tokio::time::sleep_until(start).await;
@@ -151,10 +151,10 @@ pub async fn fetch_all<F: Fetch>(
                 // future when it spawns it and its whole stage when it hands back the
                 // record, and an unboxed fetch is kilobytes.
                 let fetch = Box::pin(fetcher.fetch(index, &target));
-                match probe {
+                Box::new(match probe {
                     Some((listener, key)) => connected::scope(listener, key, fetch).await,
                     None => fetch.await,
-                }
+                })
             });
             if run.tracks_start_times {
                 run.started_at.insert(index, Instant::now());
@@ -256,7 +256,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// Files a finished record and writes what is now in order. Returns false when
     /// the run must stop (fail-fast, or the output closed).
-    fn complete(&mut self, record: Record) -> io::Result<bool> {
+    fn complete(&mut self, record: Box<Record>) -> io::Result<bool> {
         if self.tracks_start_times {
             self.started_at.remove(&record.index);
         }
@@ -271,7 +271,7 @@ impl Run<'_> {
             self.stats.input_errors += 1;
         }
         let failure = (failed && self.plan.mode == Mode::FailFast).then(|| FirstFailure {
-            record: record.clone(),
+            record: Record::clone(&record),
             target: Arc::clone(self.window.get(record.index)),
         });
         self.reorder.insert(record);
