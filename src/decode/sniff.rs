@@ -70,7 +70,7 @@ impl Declared {
         };
         Declared {
             essence,
-            charset: charset.and_then(|label| Encoding::for_label(label.as_bytes())),
+            charset: charset.as_deref().and_then(encoding_for),
             tld: host.and_then(tld_of),
         }
     }
@@ -95,6 +95,15 @@ impl Declared {
             }
         }
     }
+}
+
+/// The encoding a charset label names, if it names one.
+fn encoding_for(label: &str) -> Option<&'static Encoding> {
+    // Most pages say utf-8: that one goes without the search of every label.
+    if label.eq_ignore_ascii_case("utf-8") {
+        return Some(UTF_8);
+    }
+    Encoding::for_label(label.as_bytes())
 }
 
 /// The encoding a BOM at the start of `bytes` names, and the BOM's length.
