@@ -2,9 +2,11 @@
 //! to as far as the engine has read ahead. Only these are in memory, however
 //! long the list.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
+
+use hashbrown::HashTable;
 
 use crate::targets::{Feed, ListError, Next, TargetBuf};
 
@@ -25,9 +27,10 @@ pub struct Window {
     /// Run index of `held[0]`.
     base: usize,
     ended: bool,
-    /// How many held entries not yet started go to each origin (by hash). A
-    /// collision only keeps a connection open that could have closed.
-    unstarted: HashMap<u64, u32>,
+    /// How many held entries not yet started go to each origin: (hash, count).
+    /// A collision only keeps a connection open that could have closed. A table,
+    /// not a map: its key is a hash already, which a map would hash again.
+    unstarted: HashTable<(u64, u32)>,
     hasher: RandomState,
 }
 
@@ -39,7 +42,7 @@ impl Window {
             held: VecDeque::new(),
             base: 0,
             ended: false,
-            unstarted: HashMap::new(),
+            unstarted: HashTable::new(),
             hasher: RandomState::new(),
         }
     }
@@ -100,7 +103,13 @@ impl Window {
     fn push(&mut self, entry: TargetBuf) {
         let origin = entry.origin().map(|origin| self.hasher.hash_one(origin));
         if let Some(key) = origin {
-            *self.unstarted.entry(key).or_default() += 1;
+            match self.unstarted.find_mut(key, |&(held, _)| held == key) {
+                Some((_, count)) => *count += 1,
+                None => {
+                    self.unstarted
+                        .insert_unique(key, (key, 1), |&(held, _)| held);
+                }
+            }
         }
         self.held.push_back(Held {
             entry: Arc::new(entry),
@@ -116,13 +125,18 @@ impl Window {
         let Some(key) = held.origin else {
             return (entry, false);
         };
-        let left = self.unstarted.get_mut(&key).map_or(0, |count| {
-            *count = count.saturating_sub(1);
-            *count
-        });
-        if left == 0 {
-            self.unstarted.remove(&key);
-        }
+        let left = match self.unstarted.find_entry(key, |&(held, _)| held == key) {
+            Ok(mut counted) => {
+                let count = &mut counted.get_mut().1;
+                *count = count.saturating_sub(1);
+                let left = *count;
+                if left == 0 {
+                    counted.remove();
+                }
+                left
+            }
+            Err(_) => 0,
+        };
         (entry, left > 0)
     }
 
