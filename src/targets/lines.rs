@@ -158,6 +158,9 @@ fn entry<U>(
 /// A line's URL and what follows it: split at the first whitespace (as
 /// `char::is_whitespace` says), the rest without its leading whitespace.
 fn split_at_space(text: &str) -> (&str, &str) {
+    if printable_ascii(text.as_bytes()) {
+        return (text, "");
+    }
     // Byte by byte while the line is ASCII, which a URL almost always is: the
     // char-by-char search cost more than the rest of reading the line.
     let stop = text
@@ -211,6 +214,21 @@ fn read_line_bounded(
             return Ok(Some(too_long));
         }
     }
+}
+
+/// True if every byte is printable ASCII or DEL (0x21 to 0x7F), as is every byte
+/// of a line that is a URL alone; looked at eight bytes at a time.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    const EACH: u64 = u64::from_ne_bytes([1; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let words_printable = words.by_ref().all(|word| {
+        let word = u64::from_ne_bytes(word.try_into().expect("chunks of 8"));
+        // Taking 0x21 from every byte sets a byte's top bit only if it was below
+        // 0x21 (no byte borrows unless one below it was); a top bit already set
+        // is a byte past ASCII.
+        (word.wrapping_sub(EACH * 0x21) | word) & (EACH * 0x80) == 0
+    });
+    words_printable && words.remainder().iter().all(|&b| (0x21..0x80).contains(&b))
 }
 
 /// A URL, or a path (`/pricing`) resolved against `base` (`--base`).
@@ -281,17 +299,45 @@ impl Bad {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_space_control_or_non_ascii_byte_anywhere_is_seen() {
+        let line = *b"https://a.b/~!c?d=\x7f";
+        assert!(printable_ascii(&line));
+        for at in 0..line.len() {
+            for odd in [0x00, 0x1F, b' ', 0x80, 0xFF] {
+                let mut changed = line;
+                changed[at] = odd;
+                assert!(!printable_ascii(&changed), "{odd:#x} at {at}");
+            }
+        }
+    }
+
     proptest::proptest! {
         // ASCII mostly, with Unicode spaces (U+0085, U+00A0, U+2003, U+3000) and
         // other non-ASCII now and then.
         #[test]
         fn a_line_splits_where_char_is_whitespace_says(
-            text in "([a-z/:?=.]{0,6}|[ \t\u{b}\u{c}\r]|\u{85}|\u{a0}|\u{2003}|\u{3000}|é|€){0,8}",
+            text in "([a-z/:?=.!~]{0,9}|[ \t\u{b}\u{c}\r]|[\u{1}\u{1f}\u{7f}]|\u{85}|\u{a0}|\u{2003}|\u{3000}|é|€){0,8}",
         ) {
             let expected = text
                 .split_once(char::is_whitespace)
                 .map_or((text.as_str(), ""), |(url, rest)| (url, rest.trim_start()));
             proptest::prop_assert_eq!(split_at_space(&text), expected);
+        }
+
+        #[test]
+        fn printable_ascii_looks_at_every_byte(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    12 => 0x21u8..0x80,
+                    1 => proptest::sample::select(vec![0x00, 0x1F, 0x20, 0x21, 0x7F, 0x80, 0xFF]),
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..40,
+            ),
+        ) {
+            let expected = bytes.iter().all(|&b| (0x21..0x80).contains(&b));
+            proptest::prop_assert_eq!(printable_ascii(&bytes), expected, "{:?}", bytes);
         }
     }
 }
