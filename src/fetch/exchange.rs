@@ -71,11 +71,18 @@ impl Fetcher {
             if hops == 0 && applied.headers.get(AUTHORIZATION).is_none() {
                 url_credentials = request.headers().get(AUTHORIZATION).cloned();
             }
-            let sent = Instant::now();
-            let (result, phases) = timing::timed(client.execute(request)).await;
+            // The phases and the time to the headers are only shown by the formats
+            // that ask for them; the task-local and the clock cost every request.
+            let sent = self.time_connections.then(Instant::now);
+            let (result, phases) = if self.time_connections {
+                timing::timed(client.execute(request)).await
+            } else {
+                (client.execute(request).await, timing::Phases::default())
+            };
             let response = match result {
                 Ok(response) => {
-                    learned.connection = connection_of(&response, phases, sent.elapsed());
+                    let to_headers = sent.map(|sent| sent.elapsed());
+                    learned.connection = connection_of(&response, phases, to_headers);
                     response
                 }
                 Err(err) => {
@@ -173,7 +180,11 @@ fn hop_headers(
 
 /// How `response` arrived, with the phases its request's task went through and
 /// the time from sending to its headers.
-fn connection_of(response: &Response, phases: timing::Phases, to_headers: Duration) -> Connection {
+fn connection_of(
+    response: &Response,
+    phases: timing::Phases,
+    to_headers: Option<Duration>,
+) -> Connection {
     let http_version = match response.version() {
         http::Version::HTTP_2 => Some("HTTP/2"),
         http::Version::HTTP_11 => Some("HTTP/1.1"),
@@ -200,7 +211,7 @@ fn connection_of(response: &Response, phases: timing::Phases, to_headers: Durati
         cert_issuer: facts.cert_issuer,
         dns: phases.dns.filter(|_| phases.connect.is_some()),
         connect,
-        ttfb: Some(to_headers.saturating_sub(setup)),
+        ttfb: to_headers.map(|to_headers| to_headers.saturating_sub(setup)),
     }
 }
 

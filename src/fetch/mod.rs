@@ -104,6 +104,8 @@ pub struct Fetcher {
     title: bool,
     connect_timeout: Duration,
     min_cert_days: Option<u32>,
+    /// Time each request's phases (`--format jsonl` and the others that show them).
+    time_connections: bool,
     pacer: Option<Arc<Pacer>>,
     /// Where URLs waiting for a retry are noted, for the progress display.
     waiting: Option<Arc<Waiting>>,
@@ -172,6 +174,7 @@ impl Fetcher {
             title: config.title,
             connect_timeout: config.connect_timeout,
             min_cert_days: config.min_cert_days,
+            time_connections: config.time_connections,
             pacer,
             waiting: None,
             deadline: config.deadline.map(|deadline| Instant::now() + deadline),
@@ -213,14 +216,14 @@ impl Fetcher {
         learned: &mut Attempt,
     ) -> Result<String, Failure> {
         let rules = &applied.rules;
-        let began = Instant::now();
+        let began = rules.max_latency.is_some().then(Instant::now);
         let exchange = self.exchange(target, applied, learned);
         match tokio::time::timeout(rules.timeout, exchange).await {
             Ok(Ok((text, body))) => {
-                let took = began.elapsed();
+                let took = began.map(|began| began.elapsed());
                 body.drain().await;
-                match rules.max_latency {
-                    Some(limit) if took > limit => {
+                match (rules.max_latency, took) {
+                    (Some(limit), Some(took)) if took > limit => {
                         learned.failed_text = Some(text);
                         Err(Failure::Slow { took, limit })
                     }
