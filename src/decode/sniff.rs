@@ -56,7 +56,8 @@ pub struct Declared {
     pub essence: Option<String>,
     /// The encoding the Content-Type's charset names, when it names a known one.
     pub charset: Option<&'static Encoding>,
-    /// The URL's top-level domain (`jp`, `ru`), lower case, which sharpens the guess.
+    /// The URL's top-level domain (`jp`, `ru`), lower case, which sharpens the guess;
+    /// only without a charset, since only then is there a guess to sharpen.
     pub tld: Option<String>,
 }
 
@@ -68,10 +69,11 @@ impl Declared {
             Some((essence, charset)) => (Some(essence), charset),
             None => (None, None),
         };
+        let charset = charset.as_deref().and_then(encoding_for);
         Declared {
             essence,
-            charset: charset.as_deref().and_then(encoding_for),
-            tld: host.and_then(tld_of),
+            charset,
+            tld: host.filter(|_| charset.is_none()).and_then(tld_of),
         }
     }
 
@@ -310,7 +312,12 @@ mod tests {
         let declared = Declared::new(Some(b"Text/HTML ; charset=x-sjis"), Some("www.example.jp"));
         assert_eq!(declared.essence.as_deref(), Some("text/html"));
         assert_eq!(declared.charset, Some(SHIFT_JIS));
-        assert_eq!(declared.tld.as_deref(), Some("jp"));
+        assert_eq!(
+            declared.tld, None,
+            "a declared charset leaves nothing to guess"
+        );
+        let undeclared = Declared::new(Some(b"text/html"), Some("www.example.JP."));
+        assert_eq!(undeclared.tld.as_deref(), Some("jp"));
     }
 
     #[test]
