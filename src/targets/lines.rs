@@ -222,7 +222,10 @@ fn printable_ascii(bytes: &[u8]) -> bool {
     const EACH: u64 = u64::from_ne_bytes([1; 8]);
     let mut words = bytes.chunks_exact(8);
     let words_printable = words.by_ref().all(|word| {
-        let word = u64::from_ne_bytes(word.try_into().expect("chunks of 8"));
+        // Always eight bytes; were one not, "not printable" sends the line the slow way.
+        let Ok(word) = <[u8; 8]>::try_from(word).map(u64::from_ne_bytes) else {
+            return false;
+        };
         // Taking 0x21 from every byte sets a byte's top bit only if it was below
         // 0x21 (no byte borrows unless one below it was); a top bit already set
         // is a byte past ASCII.
