@@ -141,12 +141,9 @@ fn collapse(raw: &str) -> String {
             title.push(' ');
             room -= 1;
         }
-        let fits = word
-            .char_indices()
-            .nth(room)
-            .map_or(word.len(), |(at, _)| at);
+        let (fits, chars) = super::first_chars(word, room);
         title.push_str(&word[..fits]);
-        room -= word[..fits].chars().count();
+        room -= chars;
         if fits < word.len() {
             break;
         }
