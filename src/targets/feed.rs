@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use tokio::sync::mpsc;
 
 use super::lines::{Lines, Syntax};
-use super::{TargetBuf, TargetList};
+use super::{Bad, TargetBuf, TargetList};
 use crate::shard::Shard;
 
 /// A list could not be read to its end as it was checked.
@@ -265,27 +265,15 @@ impl FileReading {
     /// into URLs: a list shared by N machines costs each about its share.
     fn next(&mut self, shard: Option<Shard>) -> Result<Option<TargetBuf>, ListError> {
         while shard.is_some_and(|shard| !shard.holds(self.position)) {
-            let next = self
-                .lines
-                .next_checked()
-                .map_err(|source| self.unreadable(source))?;
-            let Some((line, checked)) = next else {
+            let next = self.lines.next_checked();
+            if self.still_a_url(next)?.is_none() {
                 return self.ended();
-            };
-            if checked.is_err() {
-                return Err(self.no_longer_a_url(line));
             }
             self.count()?;
         }
-        let next = self
-            .lines
-            .next_entry()
-            .map_err(|source| self.unreadable(source))?;
-        let Some((line, entry)) = next else {
+        let next = self.lines.next_entry();
+        let Some((line, entry)) = self.still_a_url(next)? else {
             return self.ended();
-        };
-        let Ok(entry) = entry else {
-            return Err(self.no_longer_a_url(line));
         };
         let position = self.position;
         self.count()?;
@@ -304,8 +292,20 @@ impl FileReading {
         Ok(())
     }
 
-    fn no_longer_a_url(&self, line: usize) -> ListError {
-        self.changed(&format!("line {line} is no longer a URL"))
+    /// A line as either reading gives it (checked or parsed), held to what the
+    /// first reading found: `None` at the file's end, an error if the file cannot
+    /// be read or the line is no longer a URL.
+    fn still_a_url<U>(
+        &self,
+        next: io::Result<Option<(usize, Result<U, Bad>)>>,
+    ) -> Result<Option<(usize, U)>, ListError> {
+        let Some((line, read)) = next.map_err(|source| self.unreadable(source))? else {
+            return Ok(None);
+        };
+        match read {
+            Ok(read) => Ok(Some((line, read))),
+            Err(_) => Err(self.changed(&format!("line {line} is no longer a URL"))),
+        }
     }
 
     /// The file's end: it must come after as many URLs as the first reading saw.
