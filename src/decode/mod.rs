@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use encoding_rs::{CoderResult, Decoder, Encoding};
 
-pub use sniff::{CharsetSource, Declared};
+pub use sniff::{CharsetSource, Declared, Media};
 use title::TitleScanner;
 
 use crate::checks::{TextChecks, TextSearch, Verdict};
@@ -235,7 +235,7 @@ mod tests {
     /// A plain-text response with `charset` in its Content-Type, if given.
     fn declared(charset: Option<&'static Encoding>) -> Declared {
         Declared {
-            essence: Some("text/plain".to_string()),
+            media: Media::Text,
             charset,
             tld: None,
         }
@@ -384,7 +384,7 @@ mod tests {
             Some("gb18030"),
         ];
 
-        const ESSENCES: [Option<&str>; 3] = [None, Some("text/html"), Some("text/plain")];
+        const MEDIA: [Media; 3] = [Media::Unknown, Media::Html, Media::Text];
 
         fn body() -> impl Strategy<Value = Vec<u8>> {
             prop_oneof![
@@ -413,13 +413,13 @@ mod tests {
             fn chunking_never_changes_the_prefix(
                 body in body(),
                 label in proptest::sample::select(ENCODINGS.to_vec()),
-                essence in proptest::sample::select(ESSENCES.to_vec()),
+                media in proptest::sample::select(MEDIA.to_vec()),
                 limit in 0usize..120,
                 cuts in proptest::collection::vec(1usize..40, 0..20),
             ) {
                 let charset = label.and_then(|l| Encoding::for_label(l.as_bytes()));
                 let declared = |charset| Declared {
-                    essence: essence.map(str::to_string),
+                    media,
                     charset,
                     tld: None,
                 };

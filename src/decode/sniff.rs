@@ -3,6 +3,7 @@
 //! `<meta>` in the first 1,024 bytes (HTML only; prescan.rs), then a guess from the
 //! bytes (chardetng, Firefox's detector), then UTF-8.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use encoding_rs::{Encoding, UTF_8};
@@ -51,9 +52,8 @@ impl fmt::Display for CharsetSource {
 /// What the response says about its body, before any of the body is seen.
 #[derive(Debug, Clone, Default)]
 pub struct Declared {
-    /// The MIME type's essence (`text/html`), lower case; `None` without a valid
-    /// Content-Type.
-    pub essence: Option<String>,
+    /// What the Content-Type's essence (`text/html`) says the body is.
+    pub media: Media,
     /// The encoding the Content-Type's charset names, when it names a known one.
     pub charset: Option<&'static Encoding>,
     /// The URL's top-level domain (`jp`, `ru`), lower case, which sharpens the guess;
@@ -61,17 +61,54 @@ pub struct Declared {
     pub tld: Option<String>,
 }
 
+/// What a Content-Type's essence says of the body, as far as decoding it goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Media {
+    /// No valid Content-Type: sniffed as HTML, as browsers do.
+    #[default]
+    Unknown,
+    /// `text/html` or `application/xhtml+xml`.
+    Html,
+    /// Any other `text/*`, or XML: text whose encoding is worth guessing.
+    Text,
+    /// Anything else, which is not text.
+    Other,
+}
+
+impl Media {
+    /// The kind of a valid essence's `type` and `subtype`, in any case.
+    fn of(kind: &str, subtype: &str) -> Media {
+        let text = kind.eq_ignore_ascii_case("text");
+        if (text && subtype.eq_ignore_ascii_case("html"))
+            || (kind.eq_ignore_ascii_case("application")
+                && subtype.eq_ignore_ascii_case("xhtml+xml"))
+        {
+            return Media::Html;
+        }
+        let xml = subtype.eq_ignore_ascii_case("xml")
+            || subtype
+                .len()
+                .checked_sub(4)
+                .and_then(|at| subtype.get(at..))
+                .is_some_and(|end| end.eq_ignore_ascii_case("+xml"));
+        if text || xml {
+            Media::Text
+        } else {
+            Media::Other
+        }
+    }
+}
+
 impl Declared {
     /// What a Content-Type header value (if any) declares, for a URL with `host`.
     pub fn new(content_type: Option<&[u8]>, host: Option<&str>) -> Declared {
-        let mime = content_type.and_then(parse_mime);
-        let (essence, charset) = match mime {
-            Some((essence, charset)) => (Some(essence), charset),
-            None => (None, None),
-        };
-        let charset = charset.as_deref().and_then(encoding_for);
+        let (media, charset) = content_type
+            .and_then(parse_mime)
+            .map_or((Media::Unknown, None), |(media, charset)| {
+                (media, charset.as_deref().and_then(encoding_for))
+            });
         Declared {
-            essence,
+            media,
             charset,
             tld: host.filter(|_| charset.is_none()).and_then(tld_of),
         }
@@ -79,23 +116,13 @@ impl Declared {
 
     /// True for HTML, and for a body of unknown type (which browsers sniff as HTML).
     pub fn is_html(&self) -> bool {
-        match self.essence.as_deref() {
-            None => true,
-            Some(essence) => essence == "text/html" || essence == "application/xhtml+xml",
-        }
+        matches!(self.media, Media::Unknown | Media::Html)
     }
 
     /// True if the body is text whose encoding is worth guessing: any `text/*`,
     /// HTML, XML, or a body of unknown type.
     fn is_text(&self) -> bool {
-        match self.essence.as_deref() {
-            None => true,
-            Some(essence) => {
-                essence.starts_with("text/")
-                    || essence.ends_with("+xml")
-                    || essence.ends_with("/xml")
-            }
-        }
+        self.media != Media::Other
     }
 }
 
@@ -190,9 +217,9 @@ fn tld_of(host: &str) -> Option<String> {
     plain.then(|| label.to_ascii_lowercase())
 }
 
-/// The WHATWG MIME type parser, as far as the essence and the first `charset`
+/// The WHATWG MIME type parser, as far as the essence's kind and the first `charset`
 /// parameter: `type/subtype;name=value;name="quoted \" value"`.
-fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
+fn parse_mime(value: &[u8]) -> Option<(Media, Option<Cow<'_, str>>)> {
     let text = std::str::from_utf8(value).ok()?;
     let text = text.trim_matches(is_http_whitespace);
     let (essence, mut rest) = match text.find(';') {
@@ -204,11 +231,7 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
     if !is_token(kind) || !is_token(subtype) {
         return None;
     }
-    let mut essence = String::with_capacity(kind.len() + 1 + subtype.len());
-    essence.push_str(kind);
-    essence.push('/');
-    essence.push_str(subtype);
-    essence.make_ascii_lowercase();
+    let media = Media::of(kind, subtype);
     let mut charset = None;
     while let Some(after) = rest.strip_prefix(';') {
         rest = after.trim_start_matches(is_http_whitespace);
@@ -224,7 +247,7 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
             rest = after_quote;
             // Anything between the closing quote and the next ';' is ignored.
             rest = rest.find(';').map_or("", |at| &rest[at..]);
-            quoted
+            Cow::Owned(quoted)
         } else {
             let end = rest.find(';').unwrap_or(rest.len());
             let value = rest[..end].trim_end_matches(is_http_whitespace);
@@ -232,13 +255,13 @@ fn parse_mime(value: &[u8]) -> Option<(String, Option<String>)> {
             if value.is_empty() || !wanted {
                 continue;
             }
-            value.to_string()
+            Cow::Borrowed(value)
         };
         if wanted {
             charset = Some(parameter_value);
         }
     }
-    Some((essence, charset))
+    Some((media, charset))
 }
 
 /// Collects an HTTP quoted string at the start of `text` (which starts with `"`),
@@ -310,7 +333,7 @@ mod tests {
         assert_eq!(charset("text/html; CharSet=latin1"), Some(WINDOWS_1252));
         assert_eq!(charset("text/html; charset=; charset=utf-8"), Some(UTF_8));
         let declared = Declared::new(Some(b"Text/HTML ; charset=x-sjis"), Some("www.example.jp"));
-        assert_eq!(declared.essence.as_deref(), Some("text/html"));
+        assert_eq!(declared.media, Media::Html);
         assert_eq!(declared.charset, Some(SHIFT_JIS));
         assert_eq!(
             declared.tld, None,
@@ -318,6 +341,38 @@ mod tests {
         );
         let undeclared = Declared::new(Some(b"text/html"), Some("www.example.JP."));
         assert_eq!(undeclared.tld.as_deref(), Some("jp"));
+    }
+
+    #[test]
+    fn the_essence_says_html_text_or_neither_in_any_case() {
+        let cases = [
+            (Media::Html, "text/html"),
+            (Media::Html, "TEXT/Html; charset=utf-8"),
+            (Media::Html, "application/xhtml+xml"),
+            (Media::Text, "text/plain"),
+            (Media::Text, "Text/CSV"),
+            (Media::Text, "application/xml"),
+            (Media::Text, "image/svg+xml"),
+            (Media::Text, "application/atom+XML"),
+            (Media::Other, "application/json"),
+            (Media::Other, "image/png"),
+            (Media::Other, "application/xml2"),
+            (Media::Other, "x/+xmlx"),
+            (Media::Unknown, ""),
+            (Media::Unknown, "text"),
+            (Media::Unknown, "text/"),
+            (Media::Unknown, "/html"),
+            (Media::Unknown, "text/ht ml"),
+            (Media::Unknown, "te(xt/html"),
+        ];
+        for (media, content_type) in cases {
+            let declared = Declared::new(Some(content_type.as_bytes()), None);
+            assert_eq!(declared.media, media, "{content_type:?}");
+        }
+        let undeclared = Declared::new(None, None);
+        assert!(undeclared.is_html() && undeclared.is_text());
+        let json = Declared::new(Some(b"application/json"), None);
+        assert!(!json.is_html() && !json.is_text());
     }
 
     #[test]
