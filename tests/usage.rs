@@ -34,7 +34,7 @@ fn documented_usage_matches_help() {
     let help = normalise(&run.stdout);
     assert_eq!(
         documented, help,
-        "docs/usage.md's usage block differs from `gather --help`; run scripts/sync-usage"
+        "docs/usage.md's usage block differs from `gather --help`; run .ci/sync-usage"
     );
 }
 
