@@ -85,12 +85,9 @@ impl Media {
         {
             return Media::Html;
         }
+        let bytes = subtype.as_bytes();
         let xml = subtype.eq_ignore_ascii_case("xml")
-            || subtype
-                .len()
-                .checked_sub(4)
-                .and_then(|at| subtype.get(at..))
-                .is_some_and(|end| end.eq_ignore_ascii_case("+xml"));
+            || (bytes.len() >= 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b"+xml"));
         if text || xml {
             Media::Text
         } else {
