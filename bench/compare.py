@@ -6,12 +6,15 @@ Run through bench/compare.sh, which builds gather and the servers. Every workloa
 runs each tool RUNS times, interleaved (tool A, tool B, tool A, ...) so that the
 machine's noise falls on all of them alike, and reports medians and ratios.
 """
+import getpass
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 import network
 from common import GATHER, HERE, RUNS, WORK, interleaved, mib, table, url_file, wrk_rate
@@ -22,9 +25,9 @@ BASELINE = os.environ.get("BASELINE")
 BASE = os.environ["BASE"]  # the bench server, e.g. http://127.0.0.1:PORT
 
 
-def small_pages():
+def small_pages(base=BASE, server=""):
     count = 10_000
-    urls = url_file("small.txt", [f"{BASE}/small/{i}" for i in range(count)])
+    urls = url_file("small.txt", [f"{base}/small/{i}" for i in range(count)])
     commands = {"gather": [GATHER, "-q", "-j", "64", "-n", "100", "-i", urls]}
     for name, label in [("hyper_floor", "floor: bare hyper client"), ("reqwest_floor", "floor: gather's reqwest client")]:
         floor = os.path.join(os.path.dirname(GATHER), "examples", name)
@@ -36,7 +39,7 @@ def small_pages():
         config = os.path.join(WORK, "curl.cfg")
         with open(config, "w") as f:
             for i in range(count):
-                f.write(f'url = "{BASE}/small/{i}"\noutput = "/dev/null"\n')
+                f.write(f'url = "{base}/small/{i}"\noutput = "/dev/null"\n')
         commands["curl --parallel-max 64"] = ["curl", "-s", "--parallel", "--parallel-max", "64", "-K", config]
     if shutil.which("lychee"):
         # lychee's per-host politeness (10 at once, 50 ms apart) is lifted to the same bound.
@@ -57,7 +60,7 @@ def small_pages():
     if reqwest_floor:
         rows.append(("gather ÷ reqwest floor", "–", "–", f"gather = {reqwest_floor[0] / results['gather'][0]:.2f}× the floor's rate", "–"))
     if shutil.which("wrk"):
-        rate = wrk_rate(f"{BASE}/small/1")
+        rate = wrk_rate(f"{base}/small/1")
         rows.append(("wrk -c64 (one URL, keep-alive)", "–", f"{rate:,.0f}", f"gather = {gather_rate / rate:.2f}× wrk", "–"))
     for label, (secs, rss, codes, _) in results.items():
         rate = count / secs
@@ -68,7 +71,61 @@ def small_pages():
         else:
             ratio = f"gather {rate / gather_rate:.2f}× slower"
         rows.append((label, f"{secs * 1000:.0f} ms", f"{rate:,.0f}", ratio, mib(rss) + ("" if codes == [0] else f" (exit {codes})")))
-    table(f"{count:,} small pages (1 KiB), -j 64 -n 100 (median of {RUNS})", rows, ["tool", "wall", "requests/s", "ratio", "peak RSS"])
+    table(f"{count:,} small pages (1 KiB){server}, -j 64 -n 100 (median of {RUNS})", rows, ["tool", "wall", "requests/s", "ratio", "peak RSS"])
+
+
+def small_pages_nginx():
+    """The same pages, as files served by nginx with one worker: the server issue 9's
+    targets were set against. The bench server answers wrk faster than any client
+    here can ask, so its wrk rate says little about a client's ceiling."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not nginx:
+        print("\n(small-nginx: no nginx installed; skipped)")
+        return
+    root = os.path.join(WORK, "nginx")
+    os.makedirs(os.path.join(root, "www", "small"), exist_ok=True)
+    os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+    with urllib.request.urlopen(f"{BASE}/small/0") as response:
+        page = response.read()
+    for i in range(10_000):
+        with open(os.path.join(root, "www", "small", str(i)), "wb") as f:
+            f.write(page)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    temp = os.path.join(root, "tmp")
+    conf = os.path.join(root, "nginx.conf")
+    with open(conf, "w") as f:
+        # `user`: as root, nginx's worker would otherwise drop to nobody, who cannot
+        # read this private folder; as anyone else it is ignored with a warning.
+        f.write(f"""user {getpass.getuser()};
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {temp}; proxy_temp_path {temp}; fastcgi_temp_path {temp};
+  uwsgi_temp_path {temp}; scgi_temp_path {temp};
+  sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 1000000;
+  default_type text/html; charset utf-8;
+  server {{ listen 127.0.0.1:{port} backlog=4096; root {root}/www; }}
+}}
+""")
+    server = subprocess.Popen([nginx, "-c", conf, "-p", root, "-g", "daemon off;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        print(f"\nnginx: {subprocess.run([nginx, '-v'], capture_output=True, text=True).stderr.strip()}, one worker, 127.0.0.1:{port}")
+        small_pages(f"http://127.0.0.1:{port}", " from nginx")
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def big_pages():
@@ -188,6 +245,7 @@ if __name__ == "__main__":
     only = sys.argv[1:]
     for name, workload in [
         ("small", small_pages),
+        ("small-nginx", small_pages_nginx),
         ("big", big_pages),
         ("latency", latency_bound),
         ("single", single_url),

@@ -8,11 +8,11 @@
 # (RTT_MS), slow responses and gzip'd pages (bench/network.py).
 #
 #   bench/compare.sh                 # every workload, 5 runs each
-#   RUNS=9 bench/compare.sh small    # one workload: small big latency single scaling lists
+#   RUNS=9 bench/compare.sh small    # one workload: small small-nginx big latency single scaling lists
 #   bench/compare.sh network         # the network ones: one-host many-hosts slow gzip
 #   BASELINE=/tmp/gather-old bench/compare.sh lists   # beside another build of gather
 #
-# Peers on Debian/Ubuntu: apt-get install wrk wget2 curl time; pip install aiohttp;
+# Peers on Debian/Ubuntu: apt-get install wrk wget2 curl time nginx-light; pip install aiohttp;
 # cargo install lychee --locked
 set -euo pipefail
 cd "$(dirname "$0")/.."
