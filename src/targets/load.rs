@@ -9,10 +9,11 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::feed::{FileFacts, ListedFile, Segment};
 use url::Url;
 
+use super::feed::{FileFacts, ListedFile, Segment};
 use super::lines::{resolve, Lines, Syntax};
+use super::stream::OpenedList;
 use super::{Bad, Feed, Origin, TargetList};
 use crate::error::{BadLine, BadLines, UsageError};
 use crate::shard::Shard;
@@ -288,12 +289,6 @@ impl ListSource {
             ListSource::File(path) => path.display().to_string(),
         }
     }
-}
-
-/// A list opened for `--stream`: its name, and a reader (`None` for stdin).
-pub(super) struct OpenedList {
-    pub name: Arc<str>,
-    pub file: Option<File>,
 }
 
 fn open_for_stream(list: ListSource) -> Result<OpenedList, UsageError> {

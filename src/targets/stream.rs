@@ -2,19 +2,25 @@
 //! each entry goes to the engine at once. Nothing is checked ahead, so a bad
 //! line travels as an entry too and gets a failed record in its place.
 
+use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use super::lines::{Lines, Syntax};
-use super::load::OpenedList;
 use super::{Feed, ListError, TargetBuf, TargetList};
 use crate::shard::Shard;
 
 /// Entries read but not yet taken by the engine: enough to keep it busy, few
 /// enough that a fast producer cannot fill memory (it waits instead).
 const READ_AHEAD: usize = 1024;
+
+/// A list opened for `--stream`: its name, and a reader (`None` for stdin).
+pub(super) struct OpenedList {
+    pub name: Arc<str>,
+    pub file: Option<File>,
+}
 
 /// Starts reading `arguments` then `lists`, in order, and returns the feed
 /// their entries arrive on.
