@@ -134,7 +134,7 @@ fn trusting_nothing() -> anyhow::Result<rustls::ClientConfig> {
 
 /// What the command line adds to TLS: CA certificates to trust besides the
 /// system's (`--cacert`) and a client certificate (`--cert`, `--key`).
-#[derive(Default, Clone)]
+#[derive(Default)]
 pub struct Trust {
     /// The CA certificates of `--cacert`.
     pub cacert: Vec<Certificate>,
