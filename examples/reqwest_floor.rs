@@ -33,19 +33,18 @@ fn main() -> Floor {
 }
 
 async fn fetch_all(urls: Vec<reqwest::Url>, jobs: usize, bytes: usize) -> Floor {
-    let proxies = ProxySettings::default();
-    let client = build_client(&ClientSettings {
+    let settings = ClientSettings {
         idle_per_host: jobs,
         connect_timeout: Duration::from_secs(10),
         insecure: false,
-        trust: &Trust::default(),
-        proxies: &proxies,
-        resolve: &[],
+        trust: Trust::default(),
+        proxies: ProxySettings::default(),
+        resolve: Vec::new(),
         family: None,
-        time_connections: false,
-        // As gather's client for plain http, which loads no root certificates.
-        tls: urls.iter().any(|url| url.scheme() == "https"),
-    })?;
+    };
+    // As gather's client for plain http, which loads no root certificates.
+    let tls = urls.iter().any(|url| url.scheme() == "https");
+    let client = build_client(&settings, false, tls)?;
     let mut in_flight = JoinSet::new();
     let mut urls = urls.into_iter();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -26,8 +26,9 @@ use crate::record::Failure;
 /// hyper's default of 100 refuses real sites behind several CDN layers.
 pub const MAX_RESPONSE_HEADERS: usize = 300;
 
-/// How the client is set up.
-pub struct ClientSettings<'a> {
+/// How the clients are set up: read from the command line once, and kept for the
+/// https client, which is built at the first https URL.
+pub struct ClientSettings {
     /// Idle connections kept per origin: the concurrency, so none is wasted.
     pub idle_per_host: usize,
     /// The limit on resolving, connecting, any proxy tunnel and the TLS handshake.
@@ -35,22 +36,29 @@ pub struct ClientSettings<'a> {
     /// Accept any certificate (`--insecure`).
     pub insecure: bool,
     /// What `--cacert` and `--cert` gave, read once for both clients.
-    pub trust: &'a Trust,
+    pub trust: Trust,
     /// The proxies from the environment, already checked.
-    pub proxies: &'a ProxySettings,
+    pub proxies: ProxySettings,
     /// Addresses to use instead of resolving these hosts (`--resolve`).
-    pub resolve: &'a [(String, Vec<SocketAddr>)],
+    pub resolve: Vec<(String, Vec<SocketAddr>)>,
     /// Only this address family (`-4`, `-6`).
     pub family: Option<IpFamily>,
-    /// Time each new connection, for `connect_ms`, and tell the engine it is up
-    /// ([`crate::connected`]). It costs reqwest a clone of its layered connector
-    /// per request (about 7,000 instructions), so it is on only where a format
-    /// shows the time, or for https while new origins are probed.
-    pub time_connections: bool,
-    /// Speak TLS: to https origins, and to an https proxy. Without it the client
-    /// trusts no certificate, and building it loads none of the system's (a few
-    /// milliseconds, and an error where there are none).
-    pub tls: bool,
+}
+
+impl ClientSettings {
+    /// The settings `config` gives, with its `--cacert` and `--cert` files read:
+    /// a bad file is a usage error before anything is sent.
+    pub fn of(config: &FetchSettings) -> Result<ClientSettings, UsageError> {
+        Ok(ClientSettings {
+            idle_per_host: config.idle_per_host,
+            connect_timeout: config.connect_timeout,
+            insecure: config.insecure,
+            trust: Trust::read(config)?,
+            proxies: config.proxies.clone(),
+            resolve: config.resolve.clone(),
+            family: config.family,
+        })
+    }
 }
 
 /// An address family `-4` or `-6` keeps to.
@@ -71,10 +79,22 @@ impl IpFamily {
     }
 }
 
-/// Builds the client. Redirects are followed by the fetcher, one hop at a time,
+/// Builds a client. Redirects are followed by the fetcher, one hop at a time,
 /// so that each hop's headers and failures are its own; reqwest's own retries
 /// are off, since gather retries whole attempts with its own rules.
-pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
+///
+/// `time_connections` times each new connection, for `connect_ms`, and tells the
+/// engine it is up ([`crate::connected`]). It costs reqwest a clone of its
+/// layered connector per request (about 7,000 instructions), so it is on only
+/// where a format shows the time, or for https while new origins are probed.
+/// `tls` speaks TLS: to https origins, and to an https proxy. Without it the
+/// client trusts no certificate, and building it loads none of the system's (a
+/// few milliseconds, and an error where there are none).
+pub fn build(
+    settings: &ClientSettings,
+    time_connections: bool,
+    tls: bool,
+) -> anyhow::Result<Client> {
     // reqwest is built without a bundled crypto provider; ring builds fastest.
     // An error only means a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -95,16 +115,16 @@ pub fn build(settings: &ClientSettings<'_>) -> anyhow::Result<Client> {
         Some(IpFamily::V6) => builder = builder.local_address(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
         None => {}
     }
-    if settings.time_connections {
+    if time_connections {
         builder = builder.connector_layer(TimeConnects);
     }
-    for (host, addrs) in settings.resolve {
+    for (host, addrs) in &settings.resolve {
         builder = builder.resolve_to_addrs(host, addrs);
     }
     for proxy in settings.proxies.reqwest_proxies()? {
         builder = builder.proxy(proxy);
     }
-    if !settings.tls {
+    if !tls {
         return builder
             .tls_backend_preconfigured(trusting_nothing()?)
             .build()
@@ -284,27 +304,6 @@ impl Resolve for Resolver {
     }
 }
 
-/// How to build a client for `config`, timing (and noting) new connections or
-/// not, speaking TLS or not.
-pub(super) fn client_settings<'a>(
-    config: &'a FetchSettings,
-    trust: &'a Trust,
-    time_connections: bool,
-    tls: bool,
-) -> ClientSettings<'a> {
-    ClientSettings {
-        idle_per_host: config.idle_per_host,
-        connect_timeout: config.connect_timeout,
-        insecure: config.insecure,
-        trust,
-        proxies: &config.proxies,
-        resolve: &config.resolve,
-        family: config.family,
-        time_connections,
-        tls,
-    }
-}
-
 impl Fetcher {
     /// The client for `url`: the https one, or the plain one. The https one is
     /// built at the first https URL; if it cannot be, each https URL fails.
@@ -313,9 +312,7 @@ impl Fetcher {
             "https" => self
                 .https_client
                 .get_or_init(|| {
-                    let config = &self.https_settings;
-                    let timed = config.time_connections || config.notice_https_connections;
-                    build(&client_settings(config, &self.trust, timed, true))
+                    build(&self.connections, self.https_timed, true)
                         .map_err(|err| tls_unusable(&err))
                 })
                 .as_ref()

@@ -32,8 +32,8 @@ impl Fetcher {
             let response = request.send().await.map_err(|err| {
                 let scene = Scene {
                     url: &url,
-                    proxy: self.proxies.describe_for(&url),
-                    connect_timeout: self.connect_timeout,
+                    proxy: self.connections.proxies.describe_for(&url),
+                    connect_timeout: self.connections.connect_timeout,
                 };
                 request_failure(&err, &scene).to_string()
             })?;

@@ -88,8 +88,8 @@ impl Fetcher {
                 Err(err) => {
                     let scene = Scene {
                         url: &url,
-                        proxy: self.proxies.describe_for(&url),
-                        connect_timeout: self.connect_timeout,
+                        proxy: self.connections.proxies.describe_for(&url),
+                        connect_timeout: self.connections.connect_timeout,
                     };
                     let failure = request_failure(&err, &scene);
                     learned.cause = Some(Arc::new(err));

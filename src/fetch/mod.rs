@@ -33,7 +33,6 @@ use crate::record::{Cause, Connection, Failure};
 use crate::rules::Rules;
 use crate::targets::Target;
 use crate::waiting::Waiting;
-use client::client_settings;
 pub use client::{build as build_client, ClientSettings, IpFamily, Trust};
 pub use proxy::ProxySettings;
 use request::request_headers;
@@ -85,24 +84,23 @@ pub struct FetchSettings {
 /// Fetches URLs with the run's clients (plain http, https) and one set of rules.
 pub struct Fetcher {
     client: Client,
-    /// The client for https, built at the first https request from
-    /// `https_settings` (loading the system's root certificates then), or why it
-    /// could not be. It notes new connections where origins are probed (the note
-    /// costs every request it serves, so plain http goes without it).
+    /// The client for https, built at the first https request from `connections`
+    /// (loading the system's root certificates then), or why it could not be.
     https_client: OnceLock<Result<Client, String>>,
-    https_settings: FetchSettings,
-    /// What `--cacert` and `--cert` gave, read at the start for both clients.
-    trust: Trust,
+    /// It times new connections, or notes them where origins are probed (the note
+    /// costs every request it serves, so plain http goes without it).
+    https_timed: bool,
+    /// How both clients are set up; its proxies and connect timeout also go
+    /// into failure messages.
+    connections: ClientSettings,
     rules: Rules,
     /// The request headers of `rules`, built once.
     headers: HeaderMap,
     user_agent: HeaderValue,
-    proxies: ProxySettings,
     max_bytes: u64,
     retry_all: bool,
     retry_for: Option<Duration>,
     title: bool,
-    connect_timeout: Duration,
     min_cert_days: Option<u32>,
     /// Time each request's phases (`--format jsonl` and the others that show them).
     time_connections: bool,
@@ -147,13 +145,8 @@ impl Fetcher {
         // its own client, so that runs without an https URL never load the
         // system's root certificates.
         let tls = config.proxies.plain_http_uses_tls();
-        let trust = Trust::read(config)?;
-        let client = client::build(&client_settings(
-            config,
-            &trust,
-            config.time_connections,
-            tls,
-        ))?;
+        let connections = ClientSettings::of(config)?;
+        let client = client::build(&connections, config.time_connections, tls)?;
         let notice = config.notice_https_connections && !config.time_connections;
         let https_client = OnceLock::new();
         if tls && !notice {
@@ -162,17 +155,15 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             https_client,
-            https_settings: config.clone(),
-            trust,
+            https_timed: config.time_connections || config.notice_https_connections,
+            connections,
             headers: request_headers(&config.user_agent, &config.rules.headers),
             rules: config.rules.clone(),
             user_agent: config.user_agent.clone(),
-            proxies: config.proxies.clone(),
             max_bytes: config.max_bytes,
             retry_all: config.retry_all,
             retry_for: config.retry_for,
             title: config.title,
-            connect_timeout: config.connect_timeout,
             min_cert_days: config.min_cert_days,
             time_connections: config.time_connections,
             pacer,
