@@ -33,6 +33,8 @@ pub mod stats;
 pub mod status;
 pub mod stderr;
 pub mod targets;
+#[cfg(test)]
+mod testing;
 pub mod waiting;
 
 use std::io::Write;

@@ -241,6 +241,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         /// Whatever the texts, quoted as a shell quotes them on a list line
         /// (and followed by a comment), they come back as given.
         #[test]

@@ -407,6 +407,8 @@ mod tests {
         }
 
         proptest! {
+            #![proptest_config(crate::testing::proptest_config())]
+
             /// For any chunking, the decoder gives exactly what decoding the whole body
             /// at once gives, cut at N characters.
             #[test]

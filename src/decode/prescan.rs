@@ -226,6 +226,8 @@ mod tests {
     ];
 
     proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         /// The decoder decides as soon as the prescan finds a declaration in the bytes
         /// so far; that is only sound if no later byte could change what it found.
         #[test]

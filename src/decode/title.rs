@@ -214,6 +214,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         #[test]
         fn a_title_is_its_words_joined_by_one_space_and_cut(
             raw in "([a-zé&;<> \t\n\u{a0}\u{3000}]{0,12}){0,60}",
@@ -240,6 +242,8 @@ mod tests {
     use proptest::strategy::Strategy;
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         #[test]
         fn a_title_kept_as_it_is_is_what_cleaning_gives(
             // Mostly words and spaces only, up to past TITLE_MAX_CHARS, which the

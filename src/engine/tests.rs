@@ -350,7 +350,10 @@ fn run_paused(pages: Vec<Page>, plan: &Plan) -> (RunStats, Vec<(usize, bool)>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(500))]
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        ..crate::testing::proptest_config()
+    })]
 
     #[test]
     fn isolate_writes_every_record_once_in_input_order(pages in pages(), j in 1usize..8) {

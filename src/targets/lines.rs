@@ -316,6 +316,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         // ASCII mostly, with Unicode spaces (U+0085, U+00A0, U+2003, U+3000) and
         // other non-ASCII now and then.
         #[test]

@@ -301,6 +301,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         #[test]
         fn the_authority_is_what_follows_the_first_scheme_separator(
             url in "[a-z:/?#@.]{0,24}",

@@ -187,6 +187,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(crate::testing::proptest_config())]
+
         // Lines on a few origins, plain and not, whose paths hold what the url
         // crate treats specially; each must parse as it would alone.
         #[test]
