@@ -4,7 +4,6 @@
 use url::Url;
 
 use super::body::Body;
-use super::failure::{request_failure, Scene};
 use super::{redirect, Fetcher};
 use crate::record::Secs;
 
@@ -29,14 +28,10 @@ impl Fetcher {
                 .client_for(&url)
                 .map_err(|failure| failure.to_string())?;
             let request = client.get(url.clone()).headers(self.headers.clone());
-            let response = request.send().await.map_err(|err| {
-                let scene = Scene {
-                    url: &url,
-                    proxy: self.connections.proxies.describe_for(&url),
-                    connect_timeout: self.connections.connect_timeout,
-                };
-                request_failure(&err, &scene).to_string()
-            })?;
+            let response = request
+                .send()
+                .await
+                .map_err(|err| self.request_failure(&err, &url).to_string())?;
             let status = response.status();
             let location = redirect::location(response.headers(), &url);
             if let Some(next) = redirect::next_hop(status, location) {

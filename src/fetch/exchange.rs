@@ -13,7 +13,6 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::body::{drain, Body};
-use super::failure::{request_failure, Scene};
 use super::retry::retry_after;
 use super::{redirect, timing, tls, Applied, Attempt, Fetcher};
 use crate::record::{Connection, Failure};
@@ -86,12 +85,7 @@ impl Fetcher {
                     response
                 }
                 Err(err) => {
-                    let scene = Scene {
-                        url: &url,
-                        proxy: self.connections.proxies.describe_for(&url),
-                        connect_timeout: self.connections.connect_timeout,
-                    };
-                    let failure = request_failure(&err, &scene);
+                    let failure = self.request_failure(&err, &url);
                     learned.cause = Some(Arc::new(err));
                     return Err(if hops > 0 {
                         redirected_from(failure, &target.display_url())

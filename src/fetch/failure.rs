@@ -13,90 +13,85 @@ use url::Url;
 
 use super::client::{DnsFailed, IpFamily, MAX_RESPONSE_HEADERS};
 use super::coding::Coding;
+use super::Fetcher;
 use crate::record::Failure;
 
-/// What a failure message may name besides the error itself.
-pub struct Scene<'a> {
-    /// The URL this request went to (after any redirects).
-    pub url: &'a Url,
-    /// The proxy the request went through, described, if one did.
-    pub proxy: Option<String>,
-    /// The `--connect-timeout` in force, named when it is what ran out.
-    pub connect_timeout: Duration,
-}
-
-/// Classifies an error from sending a request: resolving, connecting, TLS, or
-/// the response head.
-pub fn request_failure(err: &reqwest::Error, scene: &Scene<'_>) -> Failure {
-    if let Some(dns) = find_in_chain::<DnsFailed>(err) {
-        let through = match &scene.proxy {
-            Some(proxy) if Some(dns.host.as_str()) != scene.url.host_str() => {
-                format!(" ({proxy})")
+impl Fetcher {
+    /// Classifies an error from sending a request to `url` through this fetcher's
+    /// clients (resolving, connecting, TLS, or the response head); the message may
+    /// name the proxy the request went through and the `--connect-timeout`.
+    pub(super) fn request_failure(&self, err: &reqwest::Error, url: &Url) -> Failure {
+        let proxy = self.connections.proxies.describe_for(url);
+        if let Some(dns) = find_in_chain::<DnsFailed>(err) {
+            let through = match &proxy {
+                Some(proxy) if Some(dns.host.as_str()) != url.host_str() => {
+                    format!(" ({proxy})")
+                }
+                _ => String::new(),
+            };
+            let family = match dns.wrong_family {
+                Some(IpFamily::V4) => ": it has no IPv4 address (-4)",
+                Some(IpFamily::V6) => ": it has no IPv6 address (-6)",
+                None => "",
+            };
+            return Failure::Dns(format!("{}{family}{through}", dns.host));
+        }
+        if err.is_connect() && err.is_timeout() {
+            return Failure::ConnectTimeout(self.connections.connect_timeout);
+        }
+        if let Some(tls) = find_in_chain::<rustls::Error>(err) {
+            // An http URL has no TLS of its own: through a proxy, the TLS that
+            // failed is the proxy's.
+            let whose = match &proxy {
+                Some(proxy) if url.scheme() == "http" => proxy.clone(),
+                _ => host_of(url),
+            };
+            return Failure::Tls(tls_message(tls, &whose));
+        }
+        if err.is_connect() {
+            let cause = io_cause(err).map_or_else(|| describe(err), plain_io);
+            return Failure::Connect(match &proxy {
+                Some(proxy) => format!("{proxy}: {cause}"),
+                None => format!("{}: {cause}", address_of(url)),
+            });
+        }
+        if let Some(hyper) = find_in_chain::<hyper::Error>(err) {
+            if hyper.is_parse_too_large() {
+                return Failure::Request(format!(
+                    "the response's headers are too large (more than {MAX_RESPONSE_HEADERS} \
+                     lines, or too long): the server may be flooding headers"
+                ));
             }
-            _ => String::new(),
-        };
-        let family = match dns.wrong_family {
-            Some(IpFamily::V4) => ": it has no IPv4 address (-4)",
-            Some(IpFamily::V6) => ": it has no IPv6 address (-6)",
-            None => "",
-        };
-        return Failure::Dns(format!("{}{family}{through}", dns.host));
-    }
-    if err.is_connect() && err.is_timeout() {
-        return Failure::ConnectTimeout(scene.connect_timeout);
-    }
-    if let Some(tls) = find_in_chain::<rustls::Error>(err) {
-        // An http URL has no TLS of its own: through a proxy, the TLS that
-        // failed is the proxy's.
-        let whose = match &scene.proxy {
-            Some(proxy) if scene.url.scheme() == "http" => proxy.clone(),
-            _ => host_of(scene.url),
-        };
-        return Failure::Tls(tls_message(tls, &whose));
-    }
-    if err.is_connect() {
-        let cause = io_cause(err).map_or_else(|| describe(err), plain_io);
-        return Failure::Connect(match &scene.proxy {
-            Some(proxy) => format!("{proxy}: {cause}"),
-            None => format!("{}: {cause}", address_of(scene.url)),
-        });
-    }
-    if let Some(hyper) = find_in_chain::<hyper::Error>(err) {
-        if hyper.is_parse_too_large() {
-            return Failure::Request(format!(
-                "the response's headers are too large (more than {MAX_RESPONSE_HEADERS} \
-                 lines, or too long): the server may be flooding headers"
-            ));
+            if hyper.is_parse() {
+                return Failure::Request(format!(
+                    "the server's answer is not HTTP ({})",
+                    describe(hyper)
+                ));
+            }
+            // A connection that closed under a request waiting for it (an HTTP/2
+            // connection the server ended, say) is cancelled, not answered.
+            if hyper.is_incomplete_message() || hyper.is_canceled() {
+                return Failure::Closed(String::new());
+            }
         }
-        if hyper.is_parse() {
-            return Failure::Request(format!(
-                "the server's answer is not HTTP ({})",
-                describe(hyper)
-            ));
-        }
-        // A connection that closed under a request waiting for it (an HTTP/2
-        // connection the server ended, say) is cancelled, not answered.
-        if hyper.is_incomplete_message() || hyper.is_canceled() {
-            return Failure::Closed(String::new());
-        }
-    }
-    // An HTTP/2 connection that failed under the request (a TLS alert after the
-    // handshake, say): h2 keeps only the kind and text of its io::Error.
-    if let Some(io) = find_in_chain::<h2::Error>(err).and_then(h2::Error::get_io) {
-        return Failure::Closed(format!(" ({})", plain_io(io)));
-    }
-    if let Some(io) = io_cause(err) {
-        if matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::BrokenPipe
-                | io::ErrorKind::UnexpectedEof
-        ) {
+        // An HTTP/2 connection that failed under the request (a TLS alert after the
+        // handshake, say): h2 keeps only the kind and text of its io::Error.
+        if let Some(io) = find_in_chain::<h2::Error>(err).and_then(h2::Error::get_io) {
             return Failure::Closed(format!(" ({})", plain_io(io)));
         }
+        if let Some(io) = io_cause(err) {
+            if matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            ) {
+                return Failure::Closed(format!(" ({})", plain_io(io)));
+            }
+        }
+        Failure::Request(describe(err))
     }
-    Failure::Request(describe(err))
 }
 
 /// Classifies an error while reading the body, decoding included.
