@@ -103,13 +103,12 @@ impl Window {
     fn push(&mut self, entry: TargetBuf) {
         let origin = entry.origin().map(|origin| self.hasher.hash_one(origin));
         if let Some(key) = origin {
-            match self.unstarted.find_mut(key, |&(held, _)| held == key) {
-                Some((_, count)) => *count += 1,
-                None => {
-                    self.unstarted
-                        .insert_unique(key, (key, 1), |&(held, _)| held);
-                }
-            }
+            let (_, count) = self
+                .unstarted
+                .entry(key, |&(held, _)| held == key, |&(held, _)| held)
+                .or_insert((key, 0))
+                .into_mut();
+            *count += 1;
         }
         self.held.push_back(Held {
             entry: Arc::new(entry),
