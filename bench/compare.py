@@ -112,15 +112,29 @@ http {{
   server {{ listen 127.0.0.1:{port} backlog=4096; root {root}/www; }}
 }}
 """)
-    server = subprocess.Popen([nginx, "-c", conf, "-p", root, "-g", "daemon off;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # nginx reports a bad config or a taken port on stderr before its error log opens.
+    errors = os.path.join(root, "stderr.log")
+    with open(errors, "w") as stderr:
+        server = subprocess.Popen([nginx, "-c", conf, "-p", root, "-g", "daemon off;"],
+                                  stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
+                if server.poll() is not None:
+                    break
                 time.sleep(0.1)
+        else:
+            server.kill()
+            server.wait()
+        if server.poll() is not None:
+            # Timing a port nobody answers would report every tool's failures as speed.
+            logs = [errors, os.path.join(root, "error.log")]
+            why = "".join(open(log).read() for log in logs if os.path.exists(log)).strip()[-400:]
+            print(f"\n(small-nginx: nginx did not start on 127.0.0.1:{port}; skipped)\n{why}")
+            return
         print(f"\nnginx: {subprocess.run([nginx, '-v'], capture_output=True, text=True).stderr.strip()}, one worker, 127.0.0.1:{port}")
         small_pages(f"http://127.0.0.1:{port}", " from nginx")
     finally:
