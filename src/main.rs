@@ -36,13 +36,13 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Some(shell) = cli.completions {
+    if let Some(shell) = cli.shell.completions {
         let mut script = Vec::new();
         gather::docs::completions(shell, &mut script);
         write_stdout(&script).context("could not write the completions")?;
         return Ok(ExitCode::Success);
     }
-    if cli.man {
+    if cli.shell.man {
         let mut page = Vec::new();
         gather::docs::man_page(&mut page).context("could not write the man page")?;
         write_stdout(&page).context("could not write the man page")?;

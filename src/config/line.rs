@@ -35,15 +35,15 @@ const PER_LINE: [&str; 13] = [
 /// The command line's rules for every request, checked.
 pub(super) fn rules(cli: &mut Cli) -> Result<Rules, UsageError> {
     Ok(Rules {
-        chars: cli.chars,
-        accept: cli.accept.clone(),
+        chars: cli.output.chars,
+        accept: cli.checks.accept.clone(),
         text_checks: Arc::new(text_checks(cli)?),
         header_checks: header_checks(cli),
         max_latency: max_latency(cli)?,
-        max_redirects: cli.max_redirects,
+        max_redirects: cli.requests.max_redirects,
         headers: headers(cli),
-        timeout: seconds("-t/--timeout", cli.timeout)?,
-        retries: retries(cli.retries)?,
+        timeout: seconds("-t/--timeout", cli.requests.timeout)?,
+        retries: retries(cli.checks.retries)?,
     })
 }
 
@@ -97,14 +97,16 @@ fn line_options(cli: &mut Cli, given: impl Fn(&str) -> bool) -> Result<LineOptio
     let text_checks = text_checks(cli)?;
     let header_checks = header_checks(cli);
     Ok(LineOptions {
-        chars: given("chars").then_some(cli.chars),
-        accept: given("accept").then(|| cli.accept.clone()),
+        chars: given("chars").then_some(cli.output.chars),
+        accept: given("accept").then(|| cli.checks.accept.clone()),
         max_latency: max_latency(cli)?,
-        max_redirects: given("max_redirects").then_some(cli.max_redirects),
+        max_redirects: given("max_redirects").then_some(cli.requests.max_redirects),
         timeout: given("timeout")
-            .then(|| seconds("-t/--timeout", cli.timeout))
+            .then(|| seconds("-t/--timeout", cli.requests.timeout))
             .transpose()?,
-        retries: given("retries").then(|| retries(cli.retries)).transpose()?,
+        retries: given("retries")
+            .then(|| retries(cli.checks.retries))
+            .transpose()?,
         expect: text_checks.expect,
         reject: text_checks.reject,
         expect_regex: text_checks.expect_regex,
@@ -116,40 +118,41 @@ fn line_options(cli: &mut Cli, given: impl Fn(&str) -> bool) -> Result<LineOptio
 }
 
 fn text_checks(cli: &mut Cli) -> Result<TextChecks, UsageError> {
-    if cli.expect.iter().any(String::is_empty) {
+    if cli.checks.expect.iter().any(String::is_empty) {
         return Err(invalid(
             "--expect needs a text; an empty one would match any page",
         ));
     }
-    if cli.reject.iter().any(String::is_empty) {
+    if cli.checks.reject.iter().any(String::is_empty) {
         return Err(invalid(
             "--reject needs a text; an empty one would fail every page",
         ));
     }
     Ok(TextChecks {
-        expect: take(&mut cli.expect),
-        reject: take(&mut cli.reject),
-        expect_regex: take(&mut cli.expect_regex),
-        reject_regex: take(&mut cli.reject_regex),
+        expect: take(&mut cli.checks.expect),
+        reject: take(&mut cli.checks.reject),
+        expect_regex: take(&mut cli.checks.expect_regex),
+        reject_regex: take(&mut cli.checks.reject_regex),
     })
 }
 
 fn header_checks(cli: &mut Cli) -> HeaderChecks {
     HeaderChecks {
-        expect: take(&mut cli.expect_header),
-        reject: take(&mut cli.reject_header),
+        expect: take(&mut cli.checks.expect_header),
+        reject: take(&mut cli.checks.reject_header),
     }
 }
 
 fn headers(cli: &mut Cli) -> Vec<(http::HeaderName, Option<http::HeaderValue>)> {
-    take(&mut cli.headers)
+    take(&mut cli.requests.headers)
         .into_iter()
         .map(|header| (header.name, header.value))
         .collect()
 }
 
 fn max_latency(cli: &Cli) -> Result<Option<std::time::Duration>, UsageError> {
-    cli.max_latency
+    cli.checks
+        .max_latency
         .map(|limit| seconds("--max-latency", limit))
         .transpose()
 }

@@ -60,17 +60,17 @@ impl Settings {
             no_color,
             force_color,
         } = environment;
-        if cli.concurrency == 0 {
+        if cli.politeness.concurrency == 0 {
             return Err(invalid("-j/--concurrency must be at least 1"));
         }
-        if cli.max_bytes == 0 {
+        if cli.checks.max_bytes == 0 {
             return Err(invalid("--max-bytes must be at least 1"));
         }
-        if cli.per_host == Some(0) {
+        if cli.politeness.per_host == Some(0) {
             return Err(invalid("--per-host must be at least 1"));
         }
         let rules = line::rules(&mut cli)?;
-        let rate = match cli.rate {
+        let rate = match cli.politeness.rate {
             Some(rate) if !(rate > 0.0 && rate <= 1e9) => {
                 return Err(UsageError::Invalid(format!(
                     "--rate must be a number of requests per second above 0, not {rate}"
@@ -79,20 +79,21 @@ impl Settings {
             rate => rate,
         };
         let deadline = cli
+            .politeness
             .deadline
             .map(|secs| seconds("--deadline", secs))
             .transpose()?;
         let proxies = ProxySettings::from_vars(&proxy_vars).map_err(UsageError::Invalid)?;
-        let user_agent = HeaderValue::from_str(&cli.user_agent).map_err(|_| {
+        let user_agent = HeaderValue::from_str(&cli.requests.user_agent).map_err(|_| {
             UsageError::Invalid(format!(
                 "-A/--user-agent {:?} has characters a header cannot carry",
-                cli.user_agent
+                cli.requests.user_agent
             ))
         })?;
         for (flag, path) in [
-            ("--cacert", &cli.cacert),
-            ("--cert", &cli.cert),
-            ("--key", &cli.key),
+            ("--cacert", &cli.requests.cacert),
+            ("--cert", &cli.requests.cert),
+            ("--key", &cli.requests.key),
         ] {
             if let Some(path) = path.as_ref().filter(|path| !path.is_file()) {
                 return Err(UsageError::Invalid(format!(
@@ -102,14 +103,14 @@ impl Settings {
             }
         }
         let mut warnings = Vec::new();
-        if cli.insecure {
+        if cli.requests.insecure {
             warnings.push(
                 "--insecure: TLS certificates are not verified; anyone on the path can \
                  pose as these servers"
                     .to_string(),
             );
         }
-        let mut concurrency = cli.concurrency;
+        let mut concurrency = cli.politeness.concurrency;
         if let Some(open_files) = open_files {
             let most = limits::concurrency_within(open_files);
             if concurrency > most {
@@ -120,7 +121,7 @@ impl Settings {
                 concurrency = most;
             }
         }
-        let progress = if cli.quiet {
+        let progress = if cli.output.quiet {
             ProgressMode::Off
         } else if terminals.stderr {
             ProgressMode::Bar
@@ -130,71 +131,73 @@ impl Settings {
         Ok(Settings {
             input: Input {
                 urls: cli.urls,
-                lists: cli.inputs,
+                lists: cli.input.inputs,
                 stdin_is_terminal: terminals.stdin,
-                shard: cli.shard,
-                stream: cli.stream,
+                shard: cli.input.shard,
+                stream: cli.input.stream,
                 syntax: Syntax {
                     options: Some(line_parser()),
-                    base: cli.base,
+                    base: cli.input.base,
                 },
-                sitemaps: cli.sitemap,
+                sitemaps: cli.input.sitemap,
                 sitemap_pages: Vec::new(),
             },
             fetch: FetchSettings {
                 rules,
-                max_bytes: cli.max_bytes,
-                retry_all: cli.retry_all,
+                max_bytes: cli.checks.max_bytes,
+                retry_all: cli.checks.retry_all,
                 retry_for: cli
+                    .checks
                     .retry_for
                     .map(|window| seconds("--retry-for", window))
                     .transpose()?,
-                title: !cli.no_title,
-                connect_timeout: seconds("--connect-timeout", cli.connect_timeout)?,
+                title: !cli.output.no_title,
+                connect_timeout: seconds("--connect-timeout", cli.requests.connect_timeout)?,
                 deadline,
                 idle_per_host: concurrency,
                 user_agent,
-                insecure: cli.insecure,
-                cacert: cli.cacert,
+                insecure: cli.requests.insecure,
+                cacert: cli.requests.cacert,
                 proxies,
-                identity: cli.cert.map(|cert| (cert, cli.key)),
+                identity: cli.requests.cert.map(|cert| (cert, cli.requests.key)),
                 resolve: cli
+                    .requests
                     .resolve
                     .into_iter()
                     .map(|arg| (arg.host, arg.addrs))
                     .collect(),
-                family: if cli.ipv4 {
+                family: if cli.requests.ipv4 {
                     Some(IpFamily::V4)
-                } else if cli.ipv6 {
+                } else if cli.requests.ipv6 {
                     Some(IpFamily::V6)
                 } else {
                     None
                 },
-                min_cert_days: cli.min_cert_days,
+                min_cert_days: cli.checks.min_cert_days,
                 // Only these formats show connect_ms; the text and GitHub ones do not.
                 time_connections: matches!(
-                    cli.format,
+                    cli.output.format,
                     FormatKind::Jsonl | FormatKind::Json | FormatKind::Tsv
-                ) || cli.jsonl_file.is_some(),
-                notice_https_connections: !cli.parallel_immediate,
+                ) || cli.output.jsonl_file.is_some(),
+                notice_https_connections: !cli.politeness.parallel_immediate,
             },
             plan: Plan {
                 concurrency,
-                mode: if cli.isolate {
+                mode: if cli.checks.isolate {
                     Mode::Isolate
                 } else {
                     Mode::FailFast
                 },
-                per_host: cli.per_host,
-                probe_new_origins: !cli.parallel_immediate,
+                per_host: cli.politeness.per_host,
+                probe_new_origins: !cli.politeness.parallel_immediate,
                 deadline,
                 pacer: rate.map(|per_second| Arc::new(Pacer::new(per_second))),
             },
             output: OutputSettings {
-                format: cli.format,
+                format: cli.output.format,
                 options: FormatOptions {
-                    escape_controls: terminals.stdout && !cli.raw,
-                    color: match cli.color {
+                    escape_controls: terminals.stdout && !cli.output.raw,
+                    color: match cli.output.color {
                         ColorWhen::Always => true,
                         ColorWhen::Never => false,
                         ColorWhen::Auto => force_color || (terminals.stdout && !no_color),
@@ -202,15 +205,15 @@ impl Settings {
                     step_summary,
                 },
                 reports: [
-                    (FormatKind::Junit, cli.junit),
-                    (FormatKind::Jsonl, cli.jsonl_file),
+                    (FormatKind::Junit, cli.output.junit),
+                    (FormatKind::Jsonl, cli.output.jsonl_file),
                 ]
                 .into_iter()
                 .filter_map(|(kind, path)| Some((kind, path?)))
                 .collect(),
             },
             progress,
-            summary: !cli.quiet,
+            summary: !cli.output.quiet,
             stdout_is_terminal: terminals.stdout,
             warnings,
         })
