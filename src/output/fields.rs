@@ -1,5 +1,9 @@
 //! The fields every machine format carries for a record.
 
+use std::borrow::Cow;
+use std::io;
+use std::net::SocketAddr;
+
 use serde::Serialize;
 
 use crate::record::Record;
@@ -10,7 +14,7 @@ use crate::targets::{redact, Target};
 #[derive(Serialize)]
 pub struct Fields<'a> {
     /// The URL as given, password masked.
-    pub url: String,
+    pub url: Cow<'a, str>,
     /// Fetched and accepted.
     pub ok: bool,
     /// The final status, if a response arrived.
@@ -32,7 +36,7 @@ pub struct Fields<'a> {
     /// Requests made: 1 plus retries.
     pub attempts: u32,
     /// The URL after redirects.
-    pub final_url: Option<String>,
+    pub final_url: Option<Cow<'a, str>>,
     /// Body bytes read, after decompression.
     pub bytes: u64,
     /// The final response's Location header, resolved, if it had one.
@@ -45,8 +49,8 @@ pub struct Fields<'a> {
     pub title: Option<&'a str>,
     /// `HTTP/1.1` or `HTTP/2`.
     pub http_version: Option<&'static str>,
-    /// The IP address and port connected to.
-    pub remote_addr: Option<String>,
+    /// The IP address and port connected to (serde writes it as `Display` does).
+    pub remote_addr: Option<SocketAddr>,
     /// `TLSv1.2` or `TLSv1.3`.
     pub tls_version: Option<&'static str>,
     /// The server certificate's expiry date.
@@ -68,7 +72,7 @@ impl<'a> Fields<'a> {
     pub fn new(target: &Target<'a>, record: &'a Record) -> Fields<'a> {
         let failure = record.outcome.as_ref().err();
         Fields {
-            url: target.display_url().into_owned(),
+            url: target.display_url(),
             ok: record.is_ok(),
             status: record.status,
             text: record
@@ -85,8 +89,8 @@ impl<'a> Fields<'a> {
             index: target.position,
             attempts: record.attempts,
             final_url: match (&record.final_url, record.status) {
-                (Some(redirected), _) => Some(redact(redirected).into_owned()),
-                (None, Some(_)) => Some(target.display_url().into_owned()),
+                (Some(redirected), _) => Some(redact(redirected)),
+                (None, Some(_)) => Some(target.display_url()),
                 (None, None) => None,
             },
             bytes: record.bytes,
@@ -95,7 +99,7 @@ impl<'a> Fields<'a> {
             charset_source: record.charset_source.map(|source| source.name()),
             title: record.title.as_deref(),
             http_version: record.connection.http_version,
-            remote_addr: record.connection.remote_addr.map(|addr| addr.to_string()),
+            remote_addr: record.connection.remote_addr,
             tls_version: record.connection.tls_version,
             cert_expires: record.connection.cert_expires.as_deref(),
             cert_days_left: record.connection.cert_days_left,
@@ -105,6 +109,15 @@ impl<'a> Fields<'a> {
             ttfb_ms: record.connection.ttfb.map(millis),
         }
     }
+}
+
+/// Writes `record` as one JSON object into `line`, emptied first. serde makes a
+/// write for every punctuation mark and name: into a `Vec` they are a copy each,
+/// where through `dyn Write` each was a call.
+pub fn json_into(line: &mut Vec<u8>, target: &Target<'_>, record: &Record) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, &Fields::new(target, record))?;
+    Ok(())
 }
 
 fn millis(duration: std::time::Duration) -> u64 {

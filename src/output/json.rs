@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::fields::Fields;
+use super::fields::json_into;
 use super::{Format, RunEnd};
 use crate::record::Record;
 use crate::targets::Target;
@@ -11,6 +11,8 @@ use crate::targets::Target;
 #[derive(Default)]
 pub struct Json {
     written: usize,
+    /// The record being written, kept for the next one's.
+    line: Vec<u8>,
 }
 
 impl Format for Json {
@@ -24,8 +26,9 @@ impl Format for Json {
         target: &Target<'_>,
         record: &Record,
     ) -> io::Result<()> {
+        json_into(&mut self.line, target, record)?;
         out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &Fields::new(target, record))?;
+        out.write_all(&self.line)?;
         self.written += 1;
         Ok(())
     }

@@ -2,13 +2,17 @@
 
 use std::io::{self, Write};
 
-use super::fields::Fields;
+use super::fields::json_into;
 use super::Format;
 use crate::record::Record;
 use crate::targets::Target;
 
 /// One JSON object per line.
-pub struct Jsonl;
+#[derive(Default)]
+pub struct Jsonl {
+    /// The line being written, kept for the next record's.
+    line: Vec<u8>,
+}
 
 impl Format for Jsonl {
     fn record(
@@ -17,7 +21,8 @@ impl Format for Jsonl {
         target: &Target<'_>,
         record: &Record,
     ) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, &Fields::new(target, record))?;
-        out.write_all(b"\n")
+        json_into(&mut self.line, target, record)?;
+        self.line.push(b'\n');
+        out.write_all(&self.line)
     }
 }

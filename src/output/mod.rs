@@ -144,7 +144,7 @@ pub trait Format {
 pub fn formatter(kind: FormatKind, options: &FormatOptions) -> Box<dyn Format> {
     match kind {
         FormatKind::Text => Box::new(text::Text::new(options.escape_controls, options.color)),
-        FormatKind::Jsonl => Box::new(jsonl::Jsonl),
+        FormatKind::Jsonl => Box::new(jsonl::Jsonl::default()),
         FormatKind::Json => Box::new(json::Json::default()),
         FormatKind::Tsv => Box::new(tsv::Tsv),
         FormatKind::Junit => Box::new(junit::Junit::default()),

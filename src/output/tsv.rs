@@ -47,7 +47,10 @@ impl Format for Tsv {
             f.charset_source.unwrap_or("").into(),
             escape(f.title.unwrap_or("")),
             f.http_version.unwrap_or("").into(),
-            f.remote_addr.unwrap_or_default().into(),
+            f.remote_addr
+                .map(|addr| addr.to_string())
+                .unwrap_or_default()
+                .into(),
             f.tls_version.unwrap_or("").into(),
             f.cert_expires.unwrap_or("").into(),
             f.cert_days_left
