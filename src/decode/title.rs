@@ -66,7 +66,7 @@ impl TitleScanner {
             }
             return;
         }
-        while let Some(offset) = bytes[self.at..].iter().position(|&b| b == b'<') {
+        while let Some(offset) = memchr::memchr(b'<', &bytes[self.at..]) {
             let tag = self.at + offset;
             let rest = &bytes[tag..];
             if rest.len() < 7 {
@@ -75,8 +75,8 @@ impl TitleScanner {
                 return;
             }
             if rest.starts_with(b"<!--") {
-                match find(bytes, b"-->", tag + 2) {
-                    Some(end) => self.at = end + 3,
+                match memchr::memmem::find(&bytes[tag + 2..], b"-->") {
+                    Some(end) => self.at = tag + 2 + end + 3,
                     None => {
                         self.at = tag;
                         return;
@@ -93,7 +93,7 @@ impl TitleScanner {
                 self.at = tag + 1;
                 continue;
             }
-            match bytes[tag..].iter().position(|&b| b == b'>') {
+            match memchr::memchr(b'>', &bytes[tag..]) {
                 Some(close) => {
                     let start = tag + close + 1;
                     self.open = Some(start);
@@ -151,19 +151,11 @@ fn collapse(raw: &str) -> String {
     title
 }
 
-fn find(bytes: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|at| at + from)
-}
-
 /// Where `tag` (which starts with `<`) is next, in any case, from `from` on.
 fn find_tag_ci(bytes: &[u8], tag: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     // Only at a `<`: comparing the whole tag at every byte cost several times more.
-    while let Some(offset) = bytes.get(at..)?.iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', bytes.get(at..)?) {
         let start = at + offset;
         if bytes
             .get(start..start + tag.len())
