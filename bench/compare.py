@@ -137,7 +137,7 @@ http {{
             # Timing a port nobody answers would report every tool's failures as speed.
             logs = [errors, os.path.join(root, "error.log")]
             why = "".join(open(log).read() for log in logs if os.path.exists(log)).strip()[-400:]
-            print(f"\n(small-nginx: nginx did not start on 127.0.0.1:{port}; skipped)\n{why}")
+            print(f"\n(small-nginx: nginx did not answer on 127.0.0.1:{port}; skipped)\n{why}")
             return
         print(f"\nnginx: {subprocess.run([nginx, '-v'], capture_output=True, text=True).stderr.strip()}, one worker, 127.0.0.1:{port}")
         small_pages(f"http://127.0.0.1:{port}", " from nginx")
