@@ -11,7 +11,7 @@ use clap::{Command, CommandFactory, FromArgMatches};
 
 use super::{invalid, seconds, MAX_RETRIES};
 use crate::checks::{HeaderChecks, TextChecks};
-use crate::cli::Cli;
+use crate::cli::{CheckFlags, Cli, RequestFlags};
 use crate::error::UsageError;
 use crate::rules::{LineOptions, LineParser, Rules};
 
@@ -37,11 +37,11 @@ pub(super) fn rules(cli: &mut Cli) -> Result<Rules, UsageError> {
     Ok(Rules {
         chars: cli.output.chars,
         accept: cli.checks.accept.clone(),
-        text_checks: Arc::new(text_checks(cli)?),
-        header_checks: header_checks(cli),
-        max_latency: max_latency(cli)?,
+        text_checks: Arc::new(text_checks(&mut cli.checks)?),
+        header_checks: header_checks(&mut cli.checks),
+        max_latency: max_latency(&cli.checks)?,
         max_redirects: cli.requests.max_redirects,
-        headers: headers(cli),
+        headers: headers(&mut cli.requests),
         timeout: seconds("-t/--timeout", cli.requests.timeout)?,
         retries: retries(cli.checks.retries)?,
     })
@@ -94,12 +94,12 @@ impl LineParser for ClapLines {
 
 /// What a line gave, checked as the command line is.
 fn line_options(cli: &mut Cli, given: impl Fn(&str) -> bool) -> Result<LineOptions, UsageError> {
-    let text_checks = text_checks(cli)?;
-    let header_checks = header_checks(cli);
+    let text_checks = text_checks(&mut cli.checks)?;
+    let header_checks = header_checks(&mut cli.checks);
     Ok(LineOptions {
         chars: given("chars").then_some(cli.output.chars),
         accept: given("accept").then(|| cli.checks.accept.clone()),
-        max_latency: max_latency(cli)?,
+        max_latency: max_latency(&cli.checks)?,
         max_redirects: given("max_redirects").then_some(cli.requests.max_redirects),
         timeout: given("timeout")
             .then(|| seconds("-t/--timeout", cli.requests.timeout))
@@ -113,45 +113,45 @@ fn line_options(cli: &mut Cli, given: impl Fn(&str) -> bool) -> Result<LineOptio
         reject_regex: text_checks.reject_regex,
         expect_header: header_checks.expect,
         reject_header: header_checks.reject,
-        headers: headers(cli),
+        headers: headers(&mut cli.requests),
     })
 }
 
-fn text_checks(cli: &mut Cli) -> Result<TextChecks, UsageError> {
-    if cli.checks.expect.iter().any(String::is_empty) {
+fn text_checks(checks: &mut CheckFlags) -> Result<TextChecks, UsageError> {
+    if checks.expect.iter().any(String::is_empty) {
         return Err(invalid(
             "--expect needs a text; an empty one would match any page",
         ));
     }
-    if cli.checks.reject.iter().any(String::is_empty) {
+    if checks.reject.iter().any(String::is_empty) {
         return Err(invalid(
             "--reject needs a text; an empty one would fail every page",
         ));
     }
     Ok(TextChecks {
-        expect: take(&mut cli.checks.expect),
-        reject: take(&mut cli.checks.reject),
-        expect_regex: take(&mut cli.checks.expect_regex),
-        reject_regex: take(&mut cli.checks.reject_regex),
+        expect: take(&mut checks.expect),
+        reject: take(&mut checks.reject),
+        expect_regex: take(&mut checks.expect_regex),
+        reject_regex: take(&mut checks.reject_regex),
     })
 }
 
-fn header_checks(cli: &mut Cli) -> HeaderChecks {
+fn header_checks(checks: &mut CheckFlags) -> HeaderChecks {
     HeaderChecks {
-        expect: take(&mut cli.checks.expect_header),
-        reject: take(&mut cli.checks.reject_header),
+        expect: take(&mut checks.expect_header),
+        reject: take(&mut checks.reject_header),
     }
 }
 
-fn headers(cli: &mut Cli) -> Vec<(http::HeaderName, Option<http::HeaderValue>)> {
-    take(&mut cli.requests.headers)
+fn headers(requests: &mut RequestFlags) -> Vec<(http::HeaderName, Option<http::HeaderValue>)> {
+    take(&mut requests.headers)
         .into_iter()
         .map(|header| (header.name, header.value))
         .collect()
 }
 
-fn max_latency(cli: &Cli) -> Result<Option<std::time::Duration>, UsageError> {
-    cli.checks
+fn max_latency(checks: &CheckFlags) -> Result<Option<std::time::Duration>, UsageError> {
+    checks
         .max_latency
         .map(|limit| seconds("--max-latency", limit))
         .transpose()
