@@ -123,3 +123,31 @@ pub fn json_into(line: &mut Vec<u8>, target: &Target<'_>, record: &Record) -> io
 fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use url::Url;
+
+    use super::*;
+    use crate::targets::TargetBuf;
+
+    #[test]
+    fn addresses_and_urls_are_written_as_people_read_them() {
+        let url = Url::parse("http://user:secret@[::1]:8080/a").unwrap();
+        let target = TargetBuf::new(Ok(url), None, 1, 0);
+        let mut record = Record::new(0, Ok("hi".to_string()));
+        record.status = Some(200);
+        record.connection.remote_addr = Some("[::1]:8080".parse::<SocketAddr>().unwrap());
+        let mut line = Vec::new();
+        json_into(&mut line, &target.view(), &record).unwrap();
+        let fields: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(fields["remote_addr"], "[::1]:8080");
+        assert_eq!(fields["url"], "http://user:***@[::1]:8080/a");
+        assert_eq!(fields["final_url"], "http://user:***@[::1]:8080/a");
+        // The line is emptied for each record, not appended to.
+        json_into(&mut line, &target.view(), &record).unwrap();
+        assert!(serde_json::from_slice::<serde_json::Value>(&line).is_ok());
+    }
+}
