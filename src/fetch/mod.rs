@@ -147,15 +147,17 @@ impl Fetcher {
         let tls = config.proxies.plain_http_uses_tls();
         let connections = ClientSettings::of(config)?;
         let client = client::build(&connections, config.time_connections, tls)?;
-        let notice = config.notice_https_connections && !config.time_connections;
+        let https_timed = config.time_connections || config.notice_https_connections;
+        // Through an https proxy, https shares the plain client when both would be
+        // timed alike.
         let https_client = OnceLock::new();
-        if tls && !notice {
+        if tls && https_timed == config.time_connections {
             let _ = https_client.set(Ok(client.clone()));
         }
         Ok(Fetcher {
             client,
             https_client,
-            https_timed: config.time_connections || config.notice_https_connections,
+            https_timed,
             connections,
             headers: request_headers(&config.user_agent, &config.rules.headers),
             rules: config.rules.clone(),
