@@ -629,10 +629,9 @@ fn a_new_https_server_gets_one_connection_that_http2_shares() {
     assert!(again.connections() > 1, "{}", again.connections());
 }
 
-#[test]
-fn the_others_go_as_soon_as_the_first_connection_is_up_not_when_its_page_is_done() {
-    // The first page is answered only once the server has seen all 20 requests:
-    // had the others waited for it to finish, it would time out instead.
+/// 20 https pages, of which the first is answered only once the server has seen
+/// all 20 requests: had the others waited for it to finish, it would time out.
+fn first_page_waits_for_the_others() -> (routes::TestServer, Vec<String>, Arc<AtomicUsize>) {
     let arrived = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&arrived);
     let s = routes::http_and_https(Cert::Valid, move |seen| {
@@ -645,16 +644,41 @@ fn the_others_go_as_soon_as_the_first_connection_is_up_not_when_its_page_is_done
             routes::until(|| counter.load(Ordering::SeqCst) >= 20).await;
         })
     });
-    let ca = test_ca();
-    let urls: Vec<String> = (0..20).map(|i| s.https_url(&format!("/{i}"))).collect();
-    let urls_ref: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let urls = (0..20).map(|i| s.https_url(&format!("/{i}"))).collect();
+    (s, urls, arrived)
+}
+
+#[test]
+fn the_others_go_as_soon_as_the_first_connection_is_up_not_when_its_page_is_done() {
+    let (s, urls, arrived) = first_page_waits_for_the_others();
     // The text format, which alone does not time connections otherwise.
     let run = gather()
-        .args(["--cacert", &ca, "-j", "20", "-t", "10"])
-        .args(&urls_ref)
+        .args(["--cacert", &test_ca(), "-j", "20", "-t", "10"])
+        .args(&urls)
         .run();
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("last"), "{}", run.stdout);
     assert_eq!(s.connections(), 1);
     assert_eq!(arrived.load(Ordering::SeqCst), 20);
+}
+
+#[test]
+fn through_an_https_proxy_the_others_still_go_once_the_first_connection_is_up() {
+    // With an https proxy for every URL the plain client speaks TLS too; https may
+    // share it only if that client also notes new connections.
+    let (s, urls, arrived) = first_page_waits_for_the_others();
+    let (proxy, notes) = raw::https_proxy();
+    let run = gather()
+        .args(["--cacert", &test_ca(), "-j", "20", "-t", "10"])
+        .args(&urls)
+        .env("ALL_PROXY", proxy.https_url(""))
+        .run();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("last"), "{}", run.stdout);
+    assert_eq!(s.connections(), 1);
+    assert_eq!(arrived.load(Ordering::SeqCst), 20);
+    assert_eq!(
+        *notes.lock().unwrap(),
+        [format!("tunnel 127.0.0.1:{}", s.port())]
+    );
 }

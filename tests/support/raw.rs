@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::sleep;
 
-use super::routes::{raw, TestServer};
+use super::routes::{raw, raw_tls, Cert, TestServer};
 
 /// Reads a request head (up to the blank line); `None` if the client went away.
-pub async fn read_head(stream: &mut TcpStream) -> Option<String> {
+pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Option<String> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -282,49 +282,62 @@ fn zstd_bomb() -> &'static [u8] {
 pub fn proxy() -> (TestServer, Arc<Mutex<Vec<String>>>) {
     let notes = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&notes);
-    let server = raw(move |mut stream| {
-        let log = Arc::clone(&log);
-        async move {
-            let Some(head) = read_head(&mut stream).await else {
-                return;
-            };
-            let mut lines = head.lines();
-            let request_line = lines.next().unwrap_or_default().to_string();
-            let mut parts = request_line.split_whitespace();
-            let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let credentials = lines
-                .filter_map(|line| line.split_once(':'))
-                .find(|(name, _)| name.eq_ignore_ascii_case("proxy-authorization"))
-                .map_or(String::new(), |(_, value)| {
-                    format!(" with {}", value.trim())
-                });
-            if method == "CONNECT" {
-                log.lock()
-                    .unwrap()
-                    .push(format!("tunnel {target}{credentials}"));
-                let port = target.rsplit(':').next().unwrap_or("443");
-                let Ok(mut upstream) = TcpStream::connect(format!("127.0.0.1:{port}")).await else {
-                    return;
-                };
-                if stream
-                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    .await
-                    .is_ok()
-                {
-                    let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
-                }
-                return;
-            }
-            log.lock()
-                .unwrap()
-                .push(format!("proxied {target}{credentials}"));
-            let body = "via proxy\n";
-            let reply = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(reply.as_bytes()).await;
-        }
+    let server = raw(move |stream| proxy_connection(stream, Arc::clone(&log)));
+    (server, notes)
+}
+
+/// The same proxy spoken to over TLS, with the test CA's certificate for
+/// 127.0.0.1 (an `https://` proxy).
+pub fn https_proxy() -> (TestServer, Arc<Mutex<Vec<String>>>) {
+    let notes = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&notes);
+    let server = raw_tls(Cert::Valid, move |stream| {
+        proxy_connection(stream, Arc::clone(&log))
     });
     (server, notes)
+}
+
+async fn proxy_connection<S>(mut stream: S, log: Arc<Mutex<Vec<String>>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let Some(head) = read_head(&mut stream).await else {
+        return;
+    };
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default().to_string();
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let credentials = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.eq_ignore_ascii_case("proxy-authorization"))
+        .map_or(String::new(), |(_, value)| {
+            format!(" with {}", value.trim())
+        });
+    if method == "CONNECT" {
+        log.lock()
+            .unwrap()
+            .push(format!("tunnel {target}{credentials}"));
+        let port = target.rsplit(':').next().unwrap_or("443");
+        let Ok(mut upstream) = TcpStream::connect(format!("127.0.0.1:{port}")).await else {
+            return;
+        };
+        if stream
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .is_ok()
+        {
+            let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+        }
+        return;
+    }
+    log.lock()
+        .unwrap()
+        .push(format!("proxied {target}{credentials}"));
+    let body = "via proxy\n";
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes()).await;
 }

@@ -232,6 +232,27 @@ where
     })
 }
 
+/// A server that makes each connection TLS (with `cert`) and hands it to
+/// `handler`, for an https forward proxy.
+pub fn raw_tls<F, Fut>(cert: Cert, handler: F) -> TestServer
+where
+    F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    let (cert, key) = cert.pem();
+    let acceptor = acceptor(cert, key, None);
+    spawn_listener(move |stream, _seen| {
+        let handler = Arc::clone(&handler);
+        let acceptor = acceptor.clone();
+        async move {
+            if let Ok(tls) = acceptor.accept(stream).await {
+                handler(tls).await;
+            }
+        }
+    })
+}
+
 /// No connection is served longer than this, so a server never holds a test up.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 
