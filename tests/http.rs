@@ -442,12 +442,26 @@ fn tls_failures_name_the_cause_and_the_way_out() {
             && unknown.contains("--cacert FILE to trust its CA, or --insecure"),
         "{unknown}"
     );
-    // A --cacert that is missing or not PEM is a usage error before anything is sent.
-    for bad in ["/no/such/file.pem", "Cargo.toml"] {
+    // A --cacert that is missing, not PEM, or holds no CA certificate is a usage
+    // error before anything is sent.
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_cert = dir.path().join("not-a-cert.pem");
+    std::fs::write(
+        &not_a_cert,
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let not_a_cert = not_a_cert.to_str().unwrap();
+    for bad in ["/no/such/file.pem", "Cargo.toml", not_a_cert] {
         let (code, records, stderr) = run(&["--cacert", bad, &valid.https_url("/")]);
         assert_eq!((code, records.len()), (Some(2), 0), "{stderr}");
         assert!(stderr.contains("--cacert"), "{stderr}");
     }
+    let (_, _, stderr) = run(&["--cacert", not_a_cert, &valid.https_url("/")]);
+    assert!(
+        stderr.contains("certificate 1 of 1 cannot be read as a CA certificate"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -1,23 +1,22 @@
 //! The HTTP clients: one reqwest `Client` for plain http, which speaks no TLS and
 //! so loads no root certificates, and one for https, built at the first https
-//! URL; rustls on the ring provider, proxies from the environment, `--resolve`
-//! overrides, a client certificate, and a resolver whose failures are typed so
-//! that DNS errors are told apart from connect errors (and which keeps to `-4`
-//! or `-6`).
+//! URL with the TLS configuration of [`Trust`]; proxies from the environment,
+//! `--resolve` overrides, and a resolver whose failures are typed so that DNS
+//! errors are told apart from connect errors (and which keeps to `-4` or `-6`).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect;
-use reqwest::{Certificate, Client, Identity};
+use reqwest::Client;
 
 use super::proxy::ProxySettings;
 use super::timing::{self, TimeConnects};
+use super::trust::{self, Trust};
 use super::{FetchSettings, Fetcher};
 use crate::error::UsageError;
 use crate::record::Failure;
@@ -87,17 +86,14 @@ impl IpFamily {
 /// engine it is up ([`crate::connected`]). It costs reqwest a clone of its
 /// layered connector per request (about 7,000 instructions), so it is on only
 /// where a format shows the time, or for https while new origins are probed.
-/// `tls` speaks TLS: to https origins, and to an https proxy. Without it the
-/// client trusts no certificate, and building it loads none of the system's (a
-/// few milliseconds, and an error where there are none).
+/// `tls` speaks TLS: to https origins, and to an https proxy. Building such a
+/// client starts loading the system's root certificates (see [`Trust`]); without
+/// it the client trusts no certificate and loads none.
 pub fn build(
     settings: &ClientSettings,
     time_connections: bool,
     tls: bool,
 ) -> anyhow::Result<Client> {
-    // reqwest is built without a bundled crypto provider; ring builds fastest.
-    // An error only means a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = Client::builder()
         .redirect(redirect::Policy::none())
         .retry(reqwest::retry::never())
@@ -124,131 +120,27 @@ pub fn build(
     for proxy in settings.proxies.reqwest_proxies()? {
         builder = builder.proxy(proxy);
     }
-    if !tls {
-        return builder
-            .tls_backend_preconfigured(trusting_nothing()?)
-            .build()
-            .context("could not set up the HTTP client");
-    }
-    builder = builder
-        .tls_info(true)
-        .tls_danger_accept_invalid_certs(settings.insecure);
-    if let Some(identity) = &settings.trust.identity {
-        builder = builder.identity(identity.clone());
-    }
-    for certificate in &settings.trust.cacert {
-        builder = builder.add_root_certificate(certificate.clone());
-    }
-    builder.build().context("could not set up the HTTP client")
+    let tls_config = if tls {
+        builder = builder.tls_info(true);
+        settings.trust.client_config(settings.insecure)?
+    } else {
+        trusting_nothing()?
+    };
+    builder
+        .tls_backend_preconfigured(tls_config)
+        .build()
+        .context("could not set up the HTTP client")
 }
 
 /// A TLS configuration for a client that only speaks plain http: it trusts no
 /// certificate, so a TLS peer it ever met would fail, never pass unchecked.
 fn trusting_nothing() -> anyhow::Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth())
-}
-
-/// What the command line adds to TLS: CA certificates to trust besides the
-/// system's (`--cacert`) and a client certificate (`--cert`, `--key`).
-#[derive(Default)]
-pub struct Trust {
-    /// The CA certificates of `--cacert`.
-    pub cacert: Vec<Certificate>,
-    /// The client certificate and its key.
-    pub identity: Option<Identity>,
-}
-
-impl Trust {
-    /// Reads the files named on the command line, once for the run: a bad file
-    /// is a usage error before anything is sent, not a failure at the first
-    /// https URL, and the https client built then uses what was read now.
-    pub fn read(config: &FetchSettings) -> Result<Trust, UsageError> {
-        Ok(Trust {
-            cacert: config
-                .cacert
-                .as_deref()
-                .map(read_certificates)
-                .transpose()?
-                .unwrap_or_default(),
-            identity: config
-                .identity
-                .as_ref()
-                .map(|(cert, key)| read_identity(cert, key.as_deref()))
-                .transpose()?,
-        })
-    }
-}
-
-/// The CA certificates in a PEM file; a file that holds none is a usage error.
-fn read_certificates(path: &Path) -> Result<Vec<Certificate>, UsageError> {
-    let unusable = |why: String| UsageError::Invalid(format!("--cacert {}: {why}", path.display()));
-    let pem = std::fs::read(path)
-        .map_err(|err| unusable(format!("could not read it: {}", err.kind())))?;
-    let certificates = Certificate::from_pem_bundle(&pem)
-        .map_err(|_| unusable("it is not a PEM file of certificates".to_string()))?;
-    if certificates.is_empty() {
-        return Err(unusable(
-            "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string(),
-        ));
-    }
-    Ok(certificates)
-}
-
-/// A client certificate and its key, checked to belong together; any problem is
-/// a usage error, found before anything is sent.
-fn read_identity(cert: &Path, key: Option<&Path>) -> Result<Identity, UsageError> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let read = |path: &Path, flag: &str| {
-        std::fs::read(path).map_err(|err| {
-            UsageError::Invalid(format!(
-                "{flag} {}: could not read it: {}",
-                path.display(),
-                err.kind()
-            ))
-        })
-    };
-    let cert_pem = read(cert, "--cert")?;
-    let key_path = key.unwrap_or(cert);
-    let key_pem = if key.is_some() {
-        read(key_path, "--key")?
-    } else {
-        cert_pem.clone()
-    };
-    let unusable = |path: &Path, flag: &str, why: &str| {
-        UsageError::Invalid(format!("{flag} {}: {why}", path.display()))
-    };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
-        .collect::<Result<_, _>>()
-        .map_err(|_| unusable(cert, "--cert", "not a PEM file of certificates"))?;
-    if certs.is_empty() {
-        return Err(unusable(cert, "--cert", "it holds no PEM certificate"));
-    }
-    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|_| unusable(key_path, "--key", "it holds no PEM private key"))?;
-    let provider = rustls::crypto::ring::default_provider();
-    let signing = provider
-        .key_provider
-        .load_private_key(key_der)
-        .map_err(|_| unusable(key_path, "--key", "a key of a kind TLS cannot use"))?;
-    rustls::sign::CertifiedKey::new(certs, signing)
-        .keys_match()
-        .map_err(|_| {
-            unusable(
-                key_path,
-                "--key",
-                "this key does not belong to the --cert certificate",
-            )
-        })?;
-    let mut both = cert_pem;
-    both.push(b'\n');
-    both.extend_from_slice(&key_pem);
-    Identity::from_pem(&both)
-        .map_err(|_| unusable(cert, "--cert", "not a usable certificate and key"))
+    Ok(
+        rustls::ClientConfig::builder_with_provider(trust::provider())
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth(),
+    )
 }
 
 /// A host name that did not resolve, kept apart from connect errors.
@@ -324,16 +216,5 @@ impl Fetcher {
 
 /// Why https cannot be set up, for every https URL's record (a TLS failure).
 fn tls_unusable(err: &anyhow::Error) -> String {
-    // rustls says "unexpected error: " before the reason it was given.
-    let why = match err
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<rustls::Error>())
-    {
-        Some(rustls::Error::General(why)) => why.clone(),
-        _ => err.root_cause().to_string(),
-    };
-    format!(
-        "{why}; install the system's CA certificates, name a bundle with \
-         SSL_CERT_FILE or SSL_CERT_DIR, or give --cacert FILE"
-    )
+    format!("could not set up TLS: {err:#}")
 }

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::client::{DnsFailed, IpFamily, MAX_RESPONSE_HEADERS};
 use super::coding::Coding;
+use super::trust::NoRoots;
 use super::Fetcher;
 use crate::record::Failure;
 
@@ -197,6 +198,7 @@ fn tls_message(err: &rustls::Error, host: &str) -> String {
         rustls::Error::NoCertificatesPresented => {
             format!("{host} presented no certificate")
         }
+        rustls::Error::Other(other) if other.0.is::<NoRoots>() => other.0.to_string(),
         other => other.to_string(),
     }
 }

@@ -14,6 +14,7 @@ mod request;
 mod retry;
 mod timing;
 mod tls;
+mod trust;
 
 use std::borrow::Cow;
 use std::hash::RandomState;
@@ -33,10 +34,11 @@ use crate::record::{Cause, Connection, Failure};
 use crate::rules::Rules;
 use crate::targets::Target;
 use crate::waiting::Waiting;
-pub use client::{build as build_client, ClientSettings, IpFamily, Trust};
+pub use client::{build as build_client, ClientSettings, IpFamily};
 pub use proxy::ProxySettings;
 use request::request_headers;
 pub use retry::RETRY_MAX_WAIT;
+pub use trust::Trust;
 
 /// Everything a fetch needs to know, from the command line.
 #[derive(Debug, Clone)]
