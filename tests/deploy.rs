@@ -71,6 +71,15 @@ fn a_server_that_requires_a_client_certificate_gets_one_from_cert_and_key() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.records()[0]["text"], "mutual\n");
 
+    // The key may come through a pipe, as from a secret store, not only a file.
+    let piped = gather()
+        .args(["--cacert", &test_ca(), "--cert", &client_cert])
+        .args(["--key", "/dev/stdin", &url])
+        .stdin(std::fs::read(&client_key).unwrap())
+        .jsonl();
+    assert_eq!(piped.code, Some(0), "{}", piped.stderr);
+    assert_eq!(piped.records()[0]["text"], "mutual\n");
+
     let refused = gather().args(["--cacert", &test_ca(), &url]).jsonl();
     let record = &refused.records()[0];
     assert_eq!(record["error_kind"], "tls", "{record}");

@@ -95,9 +95,17 @@ impl Settings {
             ("--cert", &cli.requests.cert),
             ("--key", &cli.requests.key),
         ] {
-            if let Some(path) = path.as_ref().filter(|path| !path.is_file()) {
+            // Not is_file(): a pipe (`--key <(vault read …)`, /dev/stdin) is read as well.
+            let Some(path) = path else { continue };
+            if !path.exists() {
                 return Err(UsageError::Invalid(format!(
                     "{flag} {}: no such file",
+                    path.display()
+                )));
+            }
+            if path.is_dir() {
+                return Err(UsageError::Invalid(format!(
+                    "{flag} {}: it is a folder, not a file",
                     path.display()
                 )));
             }
@@ -327,6 +335,7 @@ mod tests {
             vec!["--expect", ""],
             vec!["-A", "bad\u{1}agent"],
             vec!["--cacert", "/no/such/file.pem"],
+            vec!["--cacert", "/"],
         ] {
             let mut all = args.clone();
             all.push("http://a.example/");
