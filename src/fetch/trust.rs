@@ -146,6 +146,8 @@ impl RootsOnAThread {
     }
 }
 
+/// The platform's verifier, with the system's roots and `cacert` (each already
+/// checked to be a CA certificate); it fails only when no root could be loaded.
 fn load(
     cacert: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
