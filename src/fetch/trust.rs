@@ -56,18 +56,16 @@ impl Trust {
     /// one was given, and HTTP/2 offered before HTTP/1.1.
     pub fn client_config(&self, insecure: bool) -> Result<ClientConfig, rustls::Error> {
         let provider = provider();
-        let verifier: Arc<dyn ServerCertVerifier> = if insecure {
-            Arc::new(AnyCertificate)
-        } else {
+        let roots = (!insecure).then(|| {
             let roots = self
                 .roots
                 .get_or_init(|| RootsOnAThread::start(&self.cacert, &provider));
-            Arc::clone(roots) as _
-        };
+            Arc::clone(roots)
+        });
         let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .dangerous()
-            .with_custom_certificate_verifier(verifier);
+            .with_custom_certificate_verifier(Arc::new(CertificateCheck { roots }));
         let mut config = match &self.identity {
             Some((chain, key)) => builder.with_client_auth_cert(chain.clone(), key.clone_key())?,
             None => builder.with_no_client_auth(),
@@ -98,8 +96,8 @@ pub fn provider() -> Arc<CryptoProvider> {
     })
 }
 
-/// Checks server certificates against the system's roots and `--cacert`'s (with
-/// rustls-platform-verifier, as reqwest would). Reading and parsing the
+/// The verifier of the system's roots and `--cacert`'s (rustls-platform-verifier,
+/// as reqwest would use it). Reading and parsing the
 /// system's few hundred PEM files takes milliseconds, so they load on a thread
 /// of their own while the first connection is made, which needs them only when
 /// the server's certificate arrives, a round trip or two later.
@@ -177,7 +175,30 @@ impl fmt::Debug for RootsOnAThread {
     }
 }
 
-impl ServerCertVerifier for RootsOnAThread {
+/// How a server's certificate is checked: against the roots, or (`--insecure`)
+/// not at all, when any certificate passes and so does the handshake's
+/// signature (the certificate it would prove is not trusted anyway), like
+/// curl's `-k`.
+#[derive(Debug)]
+struct CertificateCheck {
+    roots: Option<Arc<RootsOnAThread>>,
+}
+
+impl CertificateCheck {
+    /// The handshake's signature, checked by `verify` once the roots are loaded
+    /// (rustls asks after the certificate, so they are), or passed unchecked.
+    fn signature(
+        &self,
+        verify: impl FnOnce(&Verifier) -> Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        match &self.roots {
+            Some(roots) => verify(roots.verifier()?),
+            None => Ok(HandshakeSignatureValid::assertion()),
+        }
+    }
+}
+
+impl ServerCertVerifier for CertificateCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -186,24 +207,25 @@ impl ServerCertVerifier for RootsOnAThread {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verifier()?.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        )
+        match &self.roots {
+            Some(roots) => roots.verifier()?.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+            None => Ok(ServerCertVerified::assertion()),
+        }
     }
 
-    // rustls checks the certificate before the handshake's signature, so the
-    // roots are loaded by the time these are asked.
     fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.verifier()?.verify_tls12_signature(message, cert, dss)
+        self.signature(|roots| roots.verify_tls12_signature(message, cert, dss))
     }
 
     fn verify_tls13_signature(
@@ -212,70 +234,34 @@ impl ServerCertVerifier for RootsOnAThread {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.verifier()?.verify_tls13_signature(message, cert, dss)
+        self.signature(|roots| roots.verify_tls13_signature(message, cert, dss))
     }
 
-    // Asked for the first message of each handshake: it must not wait for the roots.
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// `--insecure`: any certificate passes, and so does the handshake's signature
-/// (the certificate it would prove is not trusted anyway), like curl's `-k`.
-#[derive(Debug)]
-struct AnyCertificate;
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        _: &[u8],
-        _: &CertificateDer<'_>,
-        _: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _: &[u8],
-        _: &CertificateDer<'_>,
-        _: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    // Every scheme, so that no server is refused for how it signs.
+    // Asked for the first message of each handshake: it must not wait for the
+    // roots. Unchecked, every scheme, so that no server is refused for how it signs.
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         use SignatureScheme::*;
-        vec![
-            ECDSA_NISTP256_SHA256,
-            ECDSA_NISTP384_SHA384,
-            ECDSA_NISTP521_SHA512,
-            ED25519,
-            ED448,
-            RSA_PSS_SHA256,
-            RSA_PSS_SHA384,
-            RSA_PSS_SHA512,
-            RSA_PKCS1_SHA256,
-            RSA_PKCS1_SHA384,
-            RSA_PKCS1_SHA512,
-            RSA_PKCS1_SHA1,
-            ECDSA_SHA1_Legacy,
-        ]
+        match &self.roots {
+            Some(roots) => roots
+                .provider
+                .signature_verification_algorithms
+                .supported_schemes(),
+            None => vec![
+                ECDSA_NISTP256_SHA256,
+                ECDSA_NISTP384_SHA384,
+                ECDSA_NISTP521_SHA512,
+                ED25519,
+                ED448,
+                RSA_PSS_SHA256,
+                RSA_PSS_SHA384,
+                RSA_PSS_SHA512,
+                RSA_PKCS1_SHA256,
+                RSA_PKCS1_SHA384,
+                RSA_PKCS1_SHA512,
+                RSA_PKCS1_SHA1,
+                ECDSA_SHA1_Legacy,
+            ],
+        }
     }
 }
 
