@@ -33,6 +33,8 @@ pub struct OutputFlags {
 
     /// Do not look for each HTML page's <title> (which may read past the -n prefix,
     /// up to the end of the title or 64 KiB).
+    // This text is --help's too, where <title> is meant as written, not as HTML.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long, hide_short_help = true)]
     pub no_title: bool,
 
