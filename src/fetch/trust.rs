@@ -25,8 +25,8 @@ pub struct Trust {
     pub cacert: Vec<CertificateDer<'static>>,
     /// The client certificate chain and its key.
     pub identity: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
-    /// The certificate check, started by the first client that speaks TLS and
-    /// shared by any other.
+    /// The roots, loading from the first client that speaks TLS on, and shared
+    /// by any other.
     roots: OnceLock<Arc<RootsOnAThread>>,
 }
 
@@ -97,10 +97,10 @@ pub fn provider() -> Arc<CryptoProvider> {
 }
 
 /// The verifier of the system's roots and `--cacert`'s (rustls-platform-verifier,
-/// as reqwest would use it). Reading and parsing the
-/// system's few hundred PEM files takes milliseconds, so they load on a thread
-/// of their own while the first connection is made, which needs them only when
-/// the server's certificate arrives, a round trip or two later.
+/// as reqwest would use it). Reading and parsing the system's few hundred PEM
+/// files takes milliseconds, so they load on a thread of their own while the
+/// first connection is made, which needs them only when the server's
+/// certificate arrives, a round trip or two later.
 struct RootsOnAThread {
     loading: Mutex<Option<JoinHandle<Result<Verifier, rustls::Error>>>>,
     loaded: OnceLock<Result<Verifier, rustls::Error>>,
